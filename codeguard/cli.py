@@ -1,0 +1,312 @@
+"""The command line: the only reader of argv and the environment; errors -> exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+from typing import NoReturn
+
+from codeguard import __version__
+from codeguard.errors import EXIT_BLOCK
+from codeguard.errors import EXIT_ERROR
+from codeguard.errors import EXIT_INTERRUPTED
+from codeguard.errors import EXIT_PASS
+from codeguard.errors import CodeguardError
+from codeguard.errors import InputError
+from codeguard.errors import UsageError
+
+if TYPE_CHECKING:
+    from codeguard.changes import ChangeSet
+    from codeguard.config import Config
+    from codeguard.ruleset import Rule
+
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+VERDICT_EXIT = {"pass": EXIT_PASS, "warn": EXIT_PASS, "block": EXIT_BLOCK, "error": EXIT_ERROR}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and a UsageError (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="codeguard", description="A guardrail between AI-written code and production."
+    )
+    parser.add_argument("--version", action="version", version=f"codeguard {__version__}")
+    sub = parser.add_subparsers(dest="subcommand", metavar="COMMAND", parser_class=_Parser)
+
+    scan = sub.add_parser(
+        "scan", help="scan a change: files, a diff, staged changes, a range or a command"
+    )
+    source = scan.add_argument_group("what to scan (exactly one)")
+    source.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories, as wholly added files"
+    )
+    source.add_argument("--diff", metavar="FILE", help="a unified diff ('-' reads stdin)")
+    source.add_argument("--staged", action="store_true", help="the git index against HEAD")
+    source.add_argument("--range", metavar="BASE..HEAD", help="a git commit range")
+    source.add_argument(
+        "--command", metavar="CMD", help="a shell command an agent wants to run ('-' reads stdin)"
+    )
+    out = scan.add_argument_group("output")
+    out.add_argument("--format", choices=FORMATS, default="text")
+    out.add_argument(
+        "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
+    )
+    out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    policy = scan.add_argument_group("policy (overrides the config file)")
+    policy.add_argument("--config", metavar="FILE", help="use this config file")
+    policy.add_argument("--fail-on", choices=("note", "warning", "error"))
+    policy.add_argument("--filter", choices=("added", "diff-context", "file", "all"))
+    policy.add_argument(
+        "--select", metavar="IDS", help="comma-separated rule ids, prefixes or names"
+    )
+    policy.add_argument(
+        "--ignore", metavar="IDS", help="comma-separated rule ids, prefixes or names"
+    )
+    policy.add_argument(
+        "--preview", action="store_true", default=None, help="run preview rules too"
+    )
+    llm = policy.add_mutually_exclusive_group()
+    llm.add_argument("--no-llm", action="store_true", help="skip the LLM reviewer")
+    llm.add_argument("--llm", action="store_true", help="require the LLM reviewer")
+
+    rules = sub.add_parser("rules", help="list, show, test and document rules")
+    rsub = rules.add_subparsers(
+        dest="rules_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    rlist = rsub.add_parser("list", help="one line per rule")
+    rlist.add_argument("--config", metavar="FILE")
+    show = rsub.add_parser("show", help="a rule's documentation")
+    show.add_argument("rule", metavar="ID")
+    show.add_argument("--config", metavar="FILE")
+    test = rsub.add_parser("test", help="check that every rule's examples behave")
+    test.add_argument(
+        "dirs", nargs="*", metavar="DIR", help="rule directories (default: the built-in rules)"
+    )
+    docs = rsub.add_parser("docs", help="generate docs/rules.md")
+    docs.add_argument("--output", "-o", metavar="FILE")
+    docs.add_argument("--check", action="store_true", help="exit 1 if FILE is out of date")
+    return parser
+
+
+def _split(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _read_stdin() -> bytes:
+    if sys.stdin is None:
+        raise InputError("stdin is not available")
+    return sys.stdin.buffer.read()
+
+
+def _changes(args: argparse.Namespace, cwd: Path, root: Path) -> ChangeSet:
+    chosen = [
+        name
+        for name, given in (
+            ("PATH", bool(args.paths)),
+            ("--diff", args.diff is not None),
+            ("--staged", args.staged),
+            ("--range", args.range is not None),
+            ("--command", args.command is not None),
+        )
+        if given
+    ]
+    if not chosen:
+        raise UsageError("nothing to scan: give PATH..., --diff, --staged, --range or --command")
+    if len(chosen) > 1:
+        raise UsageError(f"give one source to scan, not {' and '.join(chosen)}")
+    if args.command is not None:
+        from codeguard.diff import decode
+        from codeguard.sources.command import from_command
+
+        text = decode(_read_stdin()) if args.command == "-" else args.command
+        return from_command(text)
+    if args.diff is not None:
+        from codeguard.sources.patch import from_diff
+
+        if args.diff == "-":
+            return from_diff(_read_stdin(), origin="<stdin>", cwd=cwd)
+        path = cwd / args.diff
+        if path.is_dir():
+            raise InputError(f"{args.diff}: is a directory, not a diff")
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{args.diff}: no such file") from None
+        except OSError as exc:
+            raise InputError(f"{args.diff}: cannot read: {exc.strerror}") from None
+        return from_diff(data, origin=args.diff, cwd=cwd)
+    if args.staged:
+        from codeguard.sources.gitdiff import staged
+
+        return staged(cwd)
+    if args.range is not None:
+        from codeguard.sources.gitdiff import commit_range
+
+        return commit_range(cwd, args.range)
+    from codeguard.sources.files import from_paths
+
+    return from_paths(args.paths, cwd, root)
+
+
+def _load_rules(config: Config) -> list[Rule]:
+    from codeguard.ruleset import builtin_rules_dir
+    from codeguard.ruleset import load_rules
+
+    return load_rules([builtin_rules_dir(), *(Path(d) for d in config.rule_dirs)])
+
+
+def _scan(args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from datetime import timezone
+
+    from codeguard import pipeline
+    from codeguard.config import load_config
+    from codeguard.finding import RunMeta
+    from codeguard.finding import Severity
+    from codeguard.report import FORMATTERS
+    from codeguard.stages import STAGES
+
+    cwd = Path.cwd()
+    config = load_config(cwd, args.config)
+    overrides: dict[str, object] = {}
+    if args.fail_on:
+        overrides["fail_on"] = Severity.parse(args.fail_on)
+    if args.filter:
+        overrides["filter"] = args.filter
+    if (select := _split(args.select)) is not None:
+        overrides["select"] = select
+    if (ignore := _split(args.ignore)) is not None:
+        overrides["ignore"] = ignore
+    if args.preview:
+        overrides["preview"] = True
+    if args.no_llm:
+        overrides["stages"] = tuple(s for s in config.stages if s != "llm")
+    config = config.replace(**overrides)
+    rules = _load_rules(config)
+    changes = _changes(args, cwd, Path(config.root))
+    report = pipeline.run(config, changes, rules, STAGES)
+    for notice in report.notices:
+        print(f"codeguard: note: {notice}", file=sys.stderr)
+    to_file = args.output is not None
+    color = args.color == "always" or (
+        args.color == "auto"
+        and not to_file
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    meta = RunMeta(
+        version=__version__,
+        time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        color=color and args.format == "text",
+        source=changes.source,
+    )
+    rendered = FORMATTERS[args.format](report, meta)
+    _write(rendered, args.output)
+    return VERDICT_EXIT[report.verdict]
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror}") from None
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from codeguard import rulesdoc
+    from codeguard.config import load_config
+    from codeguard.ruleset import builtin_rules_dir
+    from codeguard.ruleset import load_rules
+
+    if args.rules_command == "test":
+        from codeguard.examples import problems
+
+        dirs = [Path(d) for d in args.dirs] or [builtin_rules_dir()]
+        extra = [d for d in dirs if d.resolve() != builtin_rules_dir().resolve()]
+        rules = load_rules([builtin_rules_dir(), *extra])
+        targets = [
+            r for r in rules if any(Path(r.source).parent.resolve() == d.resolve() for d in dirs)
+        ]
+        failed = 0
+        for rule in targets:
+            broken = problems(rule, rules)
+            failed += bool(broken)
+            status = "ok" if not broken else "FAIL"
+            counts = f"{len(rule.bad)} bad, {len(rule.good)} good"
+            print(f"{rule.id} {rule.name}: {status} ({counts})")
+            for problem in broken:
+                print(f"  {problem}")
+        print(f"{len(targets) - failed} of {len(targets)} rules pass their examples")
+        return EXIT_BLOCK if failed else EXIT_PASS
+    if args.rules_command == "docs":
+        rules = load_rules([builtin_rules_dir()])
+        text = rulesdoc.render(rules)
+        if args.check:
+            target = Path(args.output or "docs/rules.md")
+            current = target.read_text(encoding="utf-8") if target.is_file() else ""
+            if current != text:
+                print(
+                    f"{target} is out of date: run `codeguard rules docs -o {target}`",
+                    file=sys.stderr,
+                )
+                return EXIT_BLOCK
+            return EXIT_PASS
+        _write(text, args.output)
+        return EXIT_PASS
+    config = load_config(Path.cwd(), args.config)
+    rules = _load_rules(config)
+    if args.rules_command == "list":
+        for rule in rules:
+            kind = f"[{rule.stage}, {rule.severity.label}]"
+            print(f"{rule.id} {rule.name} {kind} {rule.render_message()}")
+        return EXIT_PASS
+    wanted = args.rule
+    found = next((r for r in rules if wanted in (r.id, r.name)), None)
+    if found is None:
+        raise UsageError(f"no rule {wanted!r} (see `codeguard rules list`)")
+    sys.stdout.write(rulesdoc.render_rule(found, heading="#"))
+    return EXIT_PASS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        if args.subcommand == "scan":
+            return _scan(args)
+        if args.subcommand == "rules":
+            return _rules(args)
+        _parser().print_help()
+        return EXIT_PASS
+    except CodeguardError as exc:
+        print(f"codeguard: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("codeguard: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`| head`); the verdict cannot be delivered.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as exc:
+        if os.environ.get("CODEGUARD_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        hint = "CODEGUARD_DEBUG=1 shows the traceback"
+        print(f"codeguard: internal error: {type(exc).__name__}: {exc} ({hint})", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,273 @@
+"""Load and validate `rules/*.yaml` into Rules; examples, markers and the rule selection."""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+from typing import Any
+
+from codeguard.errors import RuleError
+from codeguard.finding import RuleMeta
+from codeguard.finding import Severity
+
+SCHEMA_PATH = Path(__file__).parent / "schema" / "rule.schema.json"
+MESSAGE_FIELDS = frozenset({"callee", "match", "arg", "path"})
+_MARKER = re.compile(r"\s*(?:#|--|//)\s*expect:\s*([A-Za-z0-9_, -]+?)\s*$")
+DOCS_URL = "https://github.com/codeguard-dev/codeguard/blob/main/docs/rules.md"
+
+
+def builtin_rules_dir() -> Path:
+    """Rules ship inside the wheel as `codeguard/_rules`; a checkout keeps them in `rules/`."""
+    packaged = Path(__file__).parent / "_rules"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "rules"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    path: str
+    code: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ArgPredicate:
+    position: int | None = None
+    keyword: str | None = None
+    is_: str | None = None
+    equals: object = None
+    has_equals: bool = False
+    matches: re.Pattern[str] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    id: str
+    name: str
+    stage: str
+    severity: Severity
+    status: str
+    message: str
+    description: str
+    references: tuple[str, ...]
+    files: tuple[str, ...]
+    exclude: tuple[str, ...]
+    kind: str  # "regex" | "python-call" | "builtin"
+    pattern: re.Pattern[str] | None = None
+    callees: tuple[str, ...] = ()
+    args: tuple[ArgPredicate, ...] = ()
+    unless: tuple[ArgPredicate, ...] = ()
+    builtin: str = ""
+    bad: tuple[Example, ...] = ()
+    good: tuple[Example, ...] = ()
+    source: str = ""
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def meta(self) -> RuleMeta:
+        return RuleMeta(
+            id=self.id,
+            name=self.name,
+            severity=self.severity,
+            short=self.message.replace("{", "").replace("}", ""),
+            description=self.description,
+            help_uri=f"{DOCS_URL}#{self.id.lower()}-{self.name}",
+        )
+
+    def render_message(self, **values: str) -> str:
+        return string.Formatter().vformat(self.message, (), _Defaults(values))
+
+
+class _Defaults(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+def _validator() -> Any:
+    import jsonschema  # lazily: only when rule files are (re)validated
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _yaml_line(text: str, path: list[str | int]) -> int | None:
+    """The line of the YAML node at `path`, for error messages."""
+    import yaml
+
+    try:
+        node: Any = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    except yaml.YAMLError:
+        return None
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == part), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            return None
+    return int(node.start_mark.line) + 1
+
+
+def _key(path: Iterable[str | int]) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _predicate(where: str, key: str, raw: dict[str, Any]) -> ArgPredicate:
+    pattern = None
+    if "matches" in raw:
+        pattern = _compile(where, f"{key}.matches", raw["matches"], 0)
+    return ArgPredicate(
+        position=raw.get("position"),
+        keyword=raw.get("keyword"),
+        is_=raw.get("is"),
+        equals=raw.get("equals"),
+        has_equals="equals" in raw,
+        matches=pattern,
+    )
+
+
+def _compile(where: str, key: str, pattern: str, flags: int) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, flags)
+    except re.error as exc:
+        raise RuleError(f"{where}: {key}: invalid regex: {exc}") from None
+
+
+def _examples(items: list[Any]) -> tuple[Example, ...]:
+    return tuple(
+        Example("example.py", item)
+        if isinstance(item, str)
+        else Example(item["path"], item["code"])
+        for item in items
+    )
+
+
+def parse_rule(path: Path, text: str, validator: Any) -> Rule:
+    """One rule file -> Rule, or a RuleError naming the file, the key and the line."""
+    import yaml
+
+    where = str(path)
+    try:
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RuleError(f"{where}{line}: invalid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{where}: a rule file must be a mapping")
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.path), str(e.path)))
+    if errors:
+        import jsonschema
+
+        err = jsonschema.exceptions.best_match(errors)
+        key_path = list(err.absolute_path)
+        line_no = _yaml_line(text, key_path)
+        loc = f"{where}:{line_no}" if line_no else where
+        raise RuleError(f"{loc}: {_key(key_path)}: {err.message}")
+    expected_stem = f"{data['id']}-{data['name']}"
+    if path.stem != expected_stem:
+        raise RuleError(f"{where}: id/name: the file must be named {expected_stem}.yaml")
+    fields = {f for _, f, _, _ in string.Formatter().parse(data["message"]) if f}
+    if not fields <= MESSAGE_FIELDS:
+        bad = sorted(fields - MESSAGE_FIELDS)[0]
+        raise RuleError(f"{where}: message: unknown placeholder {{{bad}}}")
+    ((kind, spec),) = data["match"].items()
+    extra: dict[str, Any] = {}
+    if kind == "regex":
+        flags = re.IGNORECASE if spec.get("ignore-case") else 0
+        extra["pattern"] = _compile(where, "match.regex.pattern", spec["pattern"], flags)
+    elif kind == "python-call":
+        extra["callees"] = tuple(spec["callee"])
+        extra["args"] = tuple(
+            _predicate(where, f"match.python-call.args[{i}]", p)
+            for i, p in enumerate(spec.get("args", []))
+        )
+        extra["unless"] = tuple(
+            _predicate(where, f"match.python-call.unless[{i}]", p)
+            for i, p in enumerate(spec.get("unless", []))
+        )
+    else:
+        extra["builtin"] = spec
+    return Rule(
+        id=data["id"],
+        name=data["name"],
+        stage=data["stage"],
+        severity=Severity.parse(data["severity"]),
+        status=data.get("status", "stable"),
+        message=data["message"],
+        description=data["description"].strip(),
+        references=tuple(data.get("references", [])),
+        files=tuple(data.get("files", [])),
+        exclude=tuple(data.get("exclude", [])),
+        kind=kind,
+        bad=_examples(data["examples"]["bad"]),
+        good=_examples(data["examples"]["good"]),
+        source=where,
+        raw=data,
+        **extra,
+    )
+
+
+def load_rules(dirs: Iterable[Path]) -> list[Rule]:
+    """Every rule in `dirs`, validated; ids are unique across all of them."""
+    validator = None
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for directory in dirs:
+        if not directory.is_dir():
+            raise RuleError(f"{directory}: rule directory not found")
+        for path in sorted(directory.glob("*.yaml")):
+            if validator is None:
+                validator = _validator()
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise RuleError(f"{path}: cannot read: {exc}") from None
+            rule = parse_rule(path, text, validator)
+            for ident in (rule.id, rule.name):
+                if ident in seen:
+                    raise RuleError(f"{path}: id: {ident} is already used by {seen[ident]}")
+                seen[ident] = str(path)
+            rules.append(rule)
+    return rules
+
+
+def split_markers(code: str) -> tuple[str, set[tuple[int, str]]]:
+    """Strip `# expect: ID[, ID]` markers; return the code and {(line, id)} expected."""
+    out: list[str] = []
+    expected: set[tuple[int, str]] = set()
+    for number, line in enumerate(code.split("\n"), start=1):
+        m = _MARKER.search(line)
+        if m:
+            for ident in re.split(r"[,\s]+", m.group(1).strip()):
+                if ident:
+                    expected.add((number, ident))
+            line = line[: m.start()]
+        out.append(line)
+    return "\n".join(out), expected
+
+
+def selects(patterns: Iterable[str], rule_id: str, name: str) -> int:
+    """How specifically `patterns` name a rule: the longest matching prefix, or 0."""
+    best = 0
+    for p in patterns:
+        if p == name:
+            best = max(best, 100)
+        elif rule_id.startswith(p):
+            best = max(best, len(p))
+    return best
+
+
+def is_enabled(select: tuple[str, ...], ignore: tuple[str, ...], rule_id: str, name: str) -> bool:
+    """flake8's decision: the most specific of select and ignore wins."""
+    chosen = selects(select, rule_id, name) if select else 1
+    return chosen > selects(ignore, rule_id, name)

@@ -1,0 +1,12 @@
+"""Built-in stages, in the order they run: cheapest and most certain first."""
+
+from __future__ import annotations
+
+from codeguard.stage import Stage
+from codeguard.stages import destructive
+from codeguard.stages import parse
+
+STAGES: dict[str, Stage] = {
+    "parse": parse,
+    "destructive": destructive,
+}
