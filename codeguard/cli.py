@@ -159,11 +159,21 @@ def _changes(args: argparse.Namespace, cwd: Path, root: Path) -> ChangeSet:
     return from_paths(args.paths, cwd, root)
 
 
+def cache_dir() -> Path | None:
+    """Where validated rules are cached: $CODEGUARD_CACHE_DIR, else the XDG cache."""
+    explicit = os.environ.get("CODEGUARD_CACHE_DIR")
+    if explicit is not None:
+        return Path(explicit) if explicit else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "codeguard"
+
+
 def _load_rules(config: Config) -> list[Rule]:
     from codeguard.ruleset import builtin_rules_dir
     from codeguard.ruleset import load_rules
 
-    return load_rules([builtin_rules_dir(), *(Path(d) for d in config.rule_dirs)])
+    dirs = [builtin_rules_dir(), *(Path(d) for d in config.rule_dirs)]
+    return load_rules(dirs, cache_dir())
 
 
 def _scan(args: argparse.Namespace) -> int:

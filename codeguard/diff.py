@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from codeguard.changes import DiffLine
 from codeguard.changes import FileChange
@@ -11,7 +12,8 @@ from codeguard.changes import Status
 from codeguard.changes import split_lines
 from codeguard.errors import InputError
 
-_DIFF_MARKERS = re.compile(r"^(diff --git |--- |\+\+\+ |@@ |Binary files |GIT binary patch)", re.M)
+# A line that starts like a hunk header but is not one; unidiff would skip it and its hunk.
+_BAD_HUNK_HEADER = re.compile(r"^@@(?!@)(?! -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.M)
 _MODE = re.compile(r"^(old|new|new file|deleted file) mode (\d+)$", re.M)
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
@@ -59,6 +61,12 @@ def parse_diff(text: str, *, origin: str = "diff") -> list[FileChange]:
         raise InputError(f"{origin}: binary data, not a unified diff")
     if not text.strip():
         return []
+    if text.split("\n", 1)[0].endswith("\r"):
+        # The patch itself was saved with CRLF line ends (Windows, mail): '\r' is not content.
+        text = text.replace("\r\n", "\n")
+    if bad := _BAD_HUNK_HEADER.search(text):
+        line = text[bad.start() :].split("\n", 1)[0]
+        raise InputError(f"{origin}: not a valid unified diff: bad hunk header {line!r}")
     # lazily: 11 ms, and the command path never needs it
     from unidiff.errors import UnidiffParseError
     from unidiff.patch import PatchSet
@@ -67,15 +75,52 @@ def parse_diff(text: str, *, origin: str = "diff") -> list[FileChange]:
         patches = PatchSet(text)
     except UnidiffParseError as exc:
         raise InputError(f"{origin}: not a valid unified diff: {exc}") from None
-    if not len(patches) and _DIFF_MARKERS.search(text) is None:
+    if not len(patches):
         raise InputError(f"{origin}: no unified diff found")
+    _check_hunks(patches, text.split("\n"), origin)
     return [_file_change(p) for p in patches]
 
 
+def _check_hunks(patches: Sequence[object], lines: list[str], origin: str) -> None:
+    """What unidiff lets through: line 0, and a hunk longer than its header says.
+
+    unidiff stops reading a hunk when the header's counts are reached and files any
+    further '+' lines under the next header, so they would never be scanned.
+    """
+    for patch in patches:
+        for h in patch:  # type: ignore[attr-defined]
+            if (h.source_start == 0 < h.source_length) or (h.target_start == 0 < h.target_length):
+                raise InputError(f"{origin}: not a valid unified diff: a hunk at line 0: {h!r}")
+            # unidiff counts from 1, so this is the index of the line after the hunk
+            i = max((line.diff_line_no or 0 for line in h), default=0)
+            blank = False
+            while 0 < i < len(lines) and (lines[i][:1] == "\\" or lines[i] in ("", "\r")):
+                blank = blank or lines[i][:1] != "\\"
+                i += 1
+            after = lines[i] if 0 < i < len(lines) else ""
+            # After a blank line, indented text is prose ('git log -p'), not context.
+            body = ("+", "-") if blank else ("+", "-", " ")
+            if after.startswith(body) and not (
+                after.startswith("--- ") or after.rstrip("\r") in ("-- ", "--")
+            ):
+                raise InputError(
+                    f"{origin}: not a valid unified diff: line {i + 1} is past the end of "
+                    f"the hunk its header describes: {after!r}"
+                )
+
+
 def _status(patch: object, info: str) -> Status:
-    if getattr(patch, "is_added_file", False):
+    if info.startswith("diff --git "):
+        # git says so in the header; unidiff's guess (a lone hunk at line 0) also fits
+        # `git diff -U0` inserting at the top of a file, or a file emptied but kept.
+        added = "\nnew file mode " in "\n" + info
+        removed = "\ndeleted file mode " in "\n" + info
+    else:
+        added = getattr(patch, "is_added_file", False)
+        removed = getattr(patch, "is_removed_file", False)
+    if added:
         return "added"
-    if getattr(patch, "is_removed_file", False):
+    if removed:
         return "deleted"
     if "\ncopy from " in "\n" + info:
         return "copied"
@@ -118,6 +163,9 @@ def _hunk(h: object) -> Hunk:
             else:
                 new_no_eol = old_no_eol = True
             continue
+        if kind not in ("+", "-", " "):
+            # unidiff hangs blank lines after a hunk on it ('git log -p', pasted patches)
+            continue
         text = line.value
         if text.endswith("\n"):
             text = text[:-1]
@@ -138,11 +186,17 @@ def _hunk(h: object) -> Hunk:
 def matches_new_side(change: FileChange, text: str) -> bool:
     """True when `text` already is the post-image at every hunk (patch applied)."""
     have = split_lines(text)
+    ends_with_newline = text.endswith("\n") or not text
     return all(
         0 < line.new_no <= len(have) and have[line.new_no - 1] == line.text
         for h in change.hunks
         for line in h.lines
         if line.kind != "-"
+    ) and all(
+        # a hunk that reaches the end also says whether the last line ends with a newline
+        ends_with_newline != h.new_no_eol
+        for h in change.hunks
+        if h.new_len and h.new_start + h.new_len - 1 == len(have)
     )
 
 

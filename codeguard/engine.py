@@ -15,6 +15,31 @@ from codeguard.matchers import regex
 from codeguard.ruleset import Rule
 from codeguard.stage import Context
 
+# Words without which no python-call rule can match a file: a callee's last segment must
+# appear in the text unless the name is built at run time, which needs one of these.
+# Files with none of them skip libcst entirely.
+DYNAMIC_WORDS = frozenset(
+    {
+        "getattr",
+        "__import__",
+        "import_module",
+        "__dict__",
+        "globals",
+        "vars",
+        "attrgetter",
+        "methodcaller",
+        "__builtins__",
+    }
+)
+
+
+def trigger(rules: list[Rule]) -> re.Pattern[str] | None:
+    words = {c.rsplit(".", 1)[-1] for r in rules for c in r.callees}
+    if not words:
+        return None
+    ordered = sorted(words | DYNAMIC_WORDS, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+
 
 def _applies(rule: Rule, change: FileChange) -> bool:
     if rule.files and not match_any(change.path, rule.files):
@@ -35,12 +60,7 @@ def run_rules(ctx: Context) -> list[Finding]:
     by_id = {r.id: r for r in ctx.rules}
     text_rules = [r for r in ctx.rules if r.kind == "regex"]
     call_rules = [r for r in ctx.rules if r.kind == "python-call"]
-    trigger = None
-    if call_rules:
-        from codeguard.matchers.python_call import trigger_words
-
-        words = sorted(trigger_words(call_rules), key=len, reverse=True)
-        trigger = re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b")
+    words = trigger(call_rules)
     findings: list[Finding] = []
     for change in ctx.changes:
         if not change.has_text:
@@ -50,9 +70,9 @@ def run_rules(ctx: Context) -> list[Finding]:
         if regexes:
             hits.extend(regex.find(regexes, change.lines, wanted_lines(change, ctx.config.filter)))
         calls = [r for r in call_rules if _applies(r, change)]
-        if calls and trigger is not None and is_python(change):
+        if calls and words is not None and is_python(change):
             text = "\n".join(change.lines.values())
-            if trigger.search(text):
+            if words.search(text):
                 from codeguard.matchers import python_call
 
                 units = ctx.python(change).units

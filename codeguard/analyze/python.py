@@ -53,51 +53,65 @@ class ParsedPython:
     notes: list[str] = field(default_factory=list)
 
 
-def _parse(source: str) -> libcst.Module:
+# CPython refuses these before they can exhaust a stack; libcst's native parser does not
+# (5,000 nested brackets crash it, 50,000 chained operators take minutes), so hostile
+# input is screened by `ast` first.
+_TOO_DEEP = ("too many nested", "too many levels of indentation", "too many statically nested")
+MAX_DEPTH = 200
+
+
+def _bracket_depth(source: str) -> int:
+    depth = deepest = 0
+    for m in re.finditer(r"[\[\](){}]", source):
+        depth = depth + 1 if m.group(0) in "([{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _try_parse(source: str) -> tuple[libcst.Module | None, SyntaxProblem | None]:
+    """(module, None), or (None, the problem); never crashes or hangs on hostile input."""
+    import ast
+
     import libcst
 
-    return libcst.parse_module(source)
+    try:
+        ast.parse(source)
+    except (RecursionError, MemoryError) as exc:
+        return None, SyntaxProblem(1, 1, f"too deeply nested to analyse ({type(exc).__name__})")
+    except ValueError as exc:  # e.g. NUL bytes
+        return None, SyntaxProblem(1, 1, str(exc))
+    except SyntaxError as exc:
+        problem = SyntaxProblem(exc.lineno or 1, max(exc.offset or 1, 1), exc.msg)
+        if any(t in exc.msg for t in _TOO_DEEP) or _bracket_depth(source) > MAX_DEPTH:
+            return None, problem
+        # Perhaps syntax newer than this interpreter: libcst may still read it.
+        try:
+            return libcst.parse_module(source), None
+        except (libcst.ParserSyntaxError, RecursionError, MemoryError):
+            return None, problem
+    try:
+        return libcst.parse_module(source), None
+    except libcst.ParserSyntaxError as exc:
+        return None, SyntaxProblem(exc.raw_line, exc.raw_column + 1, _first_line(exc))
+    except (RecursionError, MemoryError) as exc:
+        return None, SyntaxProblem(1, 1, f"too deeply nested to analyse ({type(exc).__name__})")
 
 
 def parse_change(change: FileChange) -> ParsedPython:
     """Every Python unit of one change; never raises on bad code."""
-    import libcst
-
     out = ParsedPython()
-    if change.post_image is not None:
-        source = change.post_image
-        try:
-            module = _parse(source)
-        except libcst.ParserSyntaxError as exc:
-            out.syntax_error = _locate(source) or SyntaxProblem(
-                exc.raw_line, exc.raw_column + 1, _first_line(exc)
-            )
-        except (RecursionError, MemoryError) as exc:
-            out.syntax_error = SyntaxProblem(
-                1, 1, f"too deeply nested to parse: {type(exc).__name__}"
-            )
-        else:
-            count = source.count("\n") + 1
-            out.units.append(Unit(module, tuple(range(1, count + 1))))
-            return out
-        # The file does not parse: check the lines this change touches one by one.
-        _parse_lines(out, change, sorted(change.added_lines))
+    if change.post_image is None:
+        _parse_fragments(out, change)
         return out
-    _parse_fragments(out, change)
+    module, problem = _try_parse(change.post_image)
+    if module is not None:
+        count = change.post_image.count("\n") + 1
+        out.units.append(Unit(module, tuple(range(1, count + 1))))
+        return out
+    out.syntax_error = problem
+    # The file does not parse: check the lines this change touches one by one.
+    _parse_lines(out, change, sorted(change.added_lines))
     return out
-
-
-def _locate(source: str) -> SyntaxProblem | None:
-    """CPython's own account of a syntax error: its positions beat libcst's."""
-    import ast
-
-    try:
-        ast.parse(source)
-    except SyntaxError as exc:
-        return SyntaxProblem(exc.lineno or 1, max(exc.offset or 1, 1), exc.msg)
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
 
 
 def _first_line(exc: Exception) -> str:
@@ -106,8 +120,6 @@ def _first_line(exc: Exception) -> str:
 
 
 def _parse_fragments(out: ParsedPython, change: FileChange) -> None:
-    import libcst
-
     imports: list[str] = []
     for h in change.hunks:
         for line in h.lines:
@@ -124,9 +136,8 @@ def _parse_fragments(out: ParsedPython, change: FileChange) -> None:
         dedented = textwrap.dedent(text)
         indent = _indent_removed(text, dedented)
         line_map = tuple([0] * len(imports) + [line.new_no for line in new_side])
-        try:
-            module = _parse(preamble + dedented)
-        except (libcst.ParserSyntaxError, RecursionError, MemoryError):
+        module, _ = _try_parse(preamble + dedented)
+        if module is None:
             added = [line.new_no for line in new_side if line.kind == "+"]
             _parse_lines(out, change, added, preamble=imports)
             continue
@@ -144,8 +155,6 @@ def _parse_lines(
     out: ParsedPython, change: FileChange, numbers: list[int], preamble: list[str] | None = None
 ) -> None:
     """Parse single lines; a line that still fails is recorded, never dropped silently."""
-    import libcst
-
     head = preamble or []
     for number in numbers:
         raw = change.lines.get(number, "")
@@ -162,9 +171,8 @@ def _parse_lines(
             ).rstrip(":")
         )
         for candidate in candidates:
-            try:
-                module = _parse("".join(h + "\n" for h in head) + candidate + "\n")
-            except (libcst.ParserSyntaxError, RecursionError, MemoryError):
+            module, _ = _try_parse("".join(h + "\n" for h in head) + candidate + "\n")
+            if module is None:
                 continue
             offset = indent + max(stripped.find(candidate), 0)
             out.units.append(Unit(module, tuple([0] * len(head) + [number]), offset))

@@ -23,25 +23,6 @@ from codeguard.ruleset import Rule
 
 UNKNOWN: Any = object()
 _IMPORTERS = frozenset({"builtins.__import__", "importlib.import_module", "importlib.__import__"})
-# Words without which no rule can match a file: a callee's last segment must appear
-# in the text unless the name is built at run time, which needs one of these.
-DYNAMIC_WORDS = frozenset(
-    {
-        "getattr",
-        "__import__",
-        "import_module",
-        "__dict__",
-        "globals",
-        "vars",
-        "attrgetter",
-        "methodcaller",
-        "__builtins__",
-    }
-)
-
-
-def trigger_words(rules: list[Rule]) -> frozenset[str]:
-    return frozenset(c.rsplit(".", 1)[-1] for r in rules for c in r.callees) | DYNAMIC_WORDS
 
 
 def literal(node: cst.BaseExpression) -> Any:
@@ -140,6 +121,14 @@ class _Visitor(cst.CSTVisitor):
         super().__init__()
         self.index = index
         self.calls: list[tuple[Rule, cst.Call, str]] = []
+        self.star_modules: list[str] = []
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        # libcst leaves names from `from m import *` unresolved
+        if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
+            module = get_full_name_for_node(node.module)
+            if module:
+                self.star_modules.append(module)
 
     def _names(self, node: cst.BaseExpression) -> set[str]:
         """Qualified names an expression may refer to."""
@@ -160,7 +149,7 @@ class _Visitor(cst.CSTVisitor):
         if not names:
             dotted = get_full_name_for_node(node)
             if dotted and "(" not in dotted:
-                names = {dotted}
+                names = {dotted, *(f"{m}.{dotted}" for m in self.star_modules)}
         return names
 
     def visit_Call(self, node: cst.Call) -> None:

@@ -59,7 +59,11 @@ def _with_post_image(change: FileChange, base: Path) -> FileChange:
         return dataclasses.replace(change, post_image=_new_side(change))
     disk = _inside(base, change.path)
     if disk is not None and (text := _read(disk)) is not None and matches_new_side(change, text):
-        return dataclasses.replace(change, post_image=text)
+        # Hunks with no new-side line (`-U0` deletions, a file emptied) match any text;
+        # when they also apply to it, the text is the pre-image.
+        vacuous = not any(line.kind != "-" for h in change.hunks for line in h.lines)
+        post = apply_hunks(change, text) if vacuous and change.hunks else None
+        return dataclasses.replace(change, post_image=text if post is None else post)
     old = _inside(base, change.old_path or change.path)
     if old is not None and (text := _read(old)) is not None:
         post = apply_hunks(change, text)
