@@ -67,6 +67,7 @@ CASES = (
     "space_in_path",
 )
 IMAGE_CASES = tuple(c for c in CASES if (DIFFS / f"{c}.pre").exists())
+HEADER = "diff --git a/x b/x\nindex 1111111..2222222 100644\n--- a/x\n+++ b/x\n"
 
 
 def parse_case(case: str) -> list[FileChange]:
@@ -216,8 +217,6 @@ def test_unquote_path(quoted: str, plain: str) -> None:
 
 # -- bad input --------------------------------------------------------------------------
 
-HEADER = "diff --git a/x b/x\nindex 1111111..2222222 100644\n--- a/x\n+++ b/x\n"
-
 
 @pytest.mark.parametrize("seed", range(5))
 def test_binary_garbage_is_an_input_error(seed: int) -> None:
@@ -236,6 +235,12 @@ def test_binary_garbage_is_an_input_error(seed: int) -> None:
         "--- a/x\n",
         "diff --git \n",
         "commit 1234567\nAuthor: A <a@b>\n\n    empty commit\n",
+        # a context diff (diff -c), which is not a unified diff
+        "*** o\t2026-01-01\n--- n\t2026-01-01\n***************\n*** 1,3 ****\n  a\n! b\n"
+        "  c\n--- 1,3 ----\n  a\n! B\n  c\n",
+        # git diff --color=always
+        "\x1b[1mdiff --git a/f b/f\x1b[m\n\x1b[1m--- a/f\x1b[m\n\x1b[1m+++ b/f\x1b[m\n"
+        "\x1b[36m@@ -1 +1 @@\x1b[m\n\x1b[31m-b\x1b[m\n\x1b[32m+B\x1b[m\n",
     ],
 )
 def test_text_without_a_diff_is_an_input_error(text: str) -> None:
@@ -339,6 +344,33 @@ def test_any_text_parses_or_is_an_input_error(text: str) -> None:
     check_parse_never_crashes(text)
 
 
+GOLDEN_TEXTS = [decode(p.read_bytes()) for p in sorted(DIFFS.glob("*.diff")) if p.stat().st_size]
+
+
+@st.composite
+def mutated_golden(draw: st.DrawFn) -> str:
+    """A real diff with a few lines dropped, doubled, cut short or inserted."""
+    lines = draw(st.sampled_from(GOLDEN_TEXTS)).split("\n")
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(lines) - 1))
+        op = draw(st.sampled_from(["drop", "double", "insert", "cut"]))
+        if op == "drop" and len(lines) > 1:
+            del lines[i]
+        elif op == "double":
+            lines.insert(i, lines[i])
+        elif op == "insert":
+            lines.insert(i, draw(st.one_of(DIFFISH, st.text(max_size=5))))
+        else:
+            lines[i] = lines[i][: draw(st.integers(0, len(lines[i])))] + draw(st.text(max_size=3))
+    return "\n".join(lines)
+
+
+@settings(max_examples=200, deadline=None)
+@given(mutated_golden())
+def test_damaged_real_diffs_parse_or_are_an_input_error(text: str) -> None:
+    check_parse_never_crashes(text)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=400))
 def test_any_bytes_decode_and_parse_or_are_an_input_error(data: bytes) -> None:
@@ -438,7 +470,7 @@ def test_difflib_round_trip(pair: tuple[str, str], context: int) -> None:
 @settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 @given(text_pairs())
 def test_git_no_index_round_trip(pair: tuple[str, str]) -> None:

@@ -7,9 +7,10 @@ from collections import Counter
 
 from codeguard.finding import Report
 
-# C0/C1 controls and bidi/invisible formatting: a hostile diff must not drive a terminal
-# or hide text from the reader. Tab is kept.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# C0/C1 controls (newlines included: every field is one line) and bidi/invisible
+# formatting: a hostile diff must not drive a terminal, forge an extra output line or
+# hide text from the reader. Tab is kept.
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def safe(text: str) -> str:
