@@ -13,7 +13,8 @@ from codeguard.changes import split_lines
 from codeguard.errors import InputError
 
 # A line that starts like a hunk header but is not one; unidiff would skip it and its hunk.
-_BAD_HUNK_HEADER = re.compile(r"^@@(?!@)(?! -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.M)
+# That includes combined diffs of merges (`@@@`): refused rather than scanned as empty.
+_BAD_HUNK_HEADER = re.compile(r"^@@(?! -\d+(?:,\d+)? \+\d+(?:,\d+)? @@)", re.M)
 _MODE = re.compile(r"^(old|new|new file|deleted file) mode (\d+)$", re.M)
 _C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 

@@ -501,3 +501,17 @@ def test_apply_hunks_keeps_crlf_into_a_file_without_line_ends(old: str) -> None:
     new = "a\r\nb\r\n"
     (change,) = parse_diff(unified_diff(old, new, 3))
     assert apply_hunks(change, old) == new
+
+
+def test_combined_merge_diffs_are_refused_not_scanned_as_empty() -> None:
+    text = (
+        "diff --cc app.py\n"
+        "index 1a2b3c4,5d6e7f8..0000000\n"
+        "--- a/app.py\n"
+        "+++ b/app.py\n"
+        "@@@ -1,2 -1,2 +1,3 @@@\n"
+        "  import shutil\n"
+        "++shutil.rmtree('/')\n"
+    )
+    with pytest.raises(InputError, match="bad hunk header"):
+        parse_diff(text)

@@ -194,6 +194,28 @@ def test_paths_leaving_the_root_are_never_read(
     assert_nothing_outside(root, reads)
 
 
+@pytest.mark.parametrize("old", ["../passwd", "{outside}/passwd", "dir/passwd"])
+def test_a_rename_from_outside_the_root_is_never_read(
+    old: str, jail: tuple[Path, Path, list[Path]]
+) -> None:
+    root, outside, reads = jail
+    (root / "dir").symlink_to(outside, target_is_directory=True)
+    old = old.format(outside=outside)
+    body = "@@ -1 +1 @@\n-root:x:0:0:root:/root:/bin/sh\n+root:x:0:0:root:/root:/bin/bash\n"
+    data = (
+        f"diff --git a/{old} b/new.txt\nsimilarity index 90%\nrename from {old}\n"
+        f"rename to new.txt\nindex 1111111..2222222 100644\n--- a/{old}\n+++ b/new.txt\n{body}"
+    ).encode()
+    change = scan(data, root)
+    assert (change.status, change.old_path) == ("renamed", old)
+    assert change.post_image is None
+    assert_nothing_outside(root, reads)
+    # the control: the same rename from inside the root is rebuilt
+    (root / "inside.txt").write_bytes(BAIT)
+    inside = data.decode().replace(old, "inside.txt").encode()
+    assert scan(inside, root).post_image == BAIT_POST
+
+
 @pytest.mark.parametrize("link", ["passwd", "dir/passwd"])
 def test_symlinks_out_of_the_root_are_never_read(
     link: str, jail: tuple[Path, Path, list[Path]]
