@@ -5,7 +5,7 @@ Run from the repository root with the project's venv:
     .venv/bin/python bench/run.py [--reps N] [--quick] [--output bench/results/latest.md]
 
 Every input is generated here, from a fixed seed, in a temporary directory: a "typical
-commit" (5 files, ~300 added lines), a "large diff" (40 files, ~4200 added lines) and ~20
+commit" (5 files, ~300 added lines), a "large diff" (40 files, ~4000 added lines) and ~20
 shell commands. Whole processes are timed, interleaved round by round in a shuffled order,
 because on a shared machine only ratios of runs made side by side mean anything.
 
@@ -501,7 +501,7 @@ def typical_commit(root: Path, rng: random.Random) -> DiffInput:
 
 
 def large_diff(root: Path, rng: random.Random, scale: int = 1) -> DiffInput:
-    """34 modified modules plus 6 new ones: ~4200 added lines, an agent's big refactor.
+    """34 modified modules plus 6 new ones: ~4000 added lines, an agent's big refactor.
     `scale` divides the file counts (--quick: a smoke test cannot afford the full size)."""
     gen = CodeGen(rng)
     n_mod, n_new = 34 // scale, max(6 // scale, 4)
@@ -902,12 +902,42 @@ def versions(tools: Tools) -> dict[str, str]:
         return (proc.stdout or proc.stderr).strip().splitlines()[0]
 
     return {
-        "codeguard": first_line([tools.codeguard, "--version"]),
+        "codeguard": f"{first_line([tools.codeguard, '--version'])}, {codeguard_source()}",
         "bandit": first_line([tools.bandit, "--version"]),
         "ruff": first_line([tools.ruff, "--version"]),
         "python": f"{platform.python_version()} ({sys.executable})",
         "git": first_line(["git", "--version"]),
     }
+
+
+def codeguard_source() -> str:
+    """The commit of the codeguard being measured: the version string does not change
+    between commits, and an editable install runs whatever the work tree holds."""
+    proc = subprocess.run(
+        [sys.executable, "-c", "import codeguard; print(codeguard.__file__)"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    where = Path(proc.stdout.strip()).parent
+    head = subprocess.run(
+        ["git", "-C", str(where), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0 or head.returncode != 0:
+        return f"from {where} (not a git checkout)"
+    # The built-in rules live next to the package in a checkout: they count as source too.
+    paths = [".", "../rules"] if (where.parent / "rules").is_dir() else ["."]
+    dirty = subprocess.run(
+        ["git", "-C", str(where), "status", "--porcelain", "--", *paths],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.strip()
+    state = " with uncommitted changes" if dirty else ""
+    return f"from {where} at {head.stdout.strip()}{state}"
 
 
 def header(tools: Tools, args: argparse.Namespace, plan: Plan, load_start: str) -> list[str]:
@@ -972,11 +1002,17 @@ def make_plan(args: argparse.Namespace) -> Plan:
 
 
 def bench_env(root: Path) -> dict[str, str]:
-    """The tools' environment: no user codeguard settings, a rule cache of our own."""
+    """The tools' environment: no user codeguard settings, caches of our own."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODEGUARD_")}
     # Own cache dir: the first warm-up pays the rule validation, timed runs see a warm
     # cache (as every hook run after the first would), and ~/.cache is left alone.
     env["CODEGUARD_CACHE_DIR"] = str(root / "codeguard-cache")
+    # Warm bytecode for every tool alike: under PYTHONDONTWRITEBYTECODE an editable
+    # codeguard recompiles all its modules on every run while bandit reads the .pyc files
+    # pip wrote at install. A private prefix is filled by the warm-ups and keeps the
+    # source tree free of __pycache__ directories.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(root / "pycache")
     env["NO_COLOR"] = "1"
     return env
 
