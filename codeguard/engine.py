@@ -1,11 +1,22 @@
-"""Run every loaded rule over a ChangeSet in one pass per file and matcher kind."""
+"""Run every loaded rule over a ChangeSet: each file parsed once, each language once.
+
+Code hides inside other code (a shell line in a Dockerfile, SQL in a Python string, a
+`bash -c` string in a Makefile), so the engine follows it: embedded snippets go to the
+analyser of their language, and findings come back at the place in the file where the
+outer code stands.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from typing import TYPE_CHECKING
 
 from codeguard.analyze import is_python
+from codeguard.analyze.snippet import Snippet
+from codeguard.analyze.snippet import whole
 from codeguard.changes import FileChange
 from codeguard.finding import Finding
 from codeguard.finding import Position
@@ -15,9 +26,12 @@ from codeguard.matchers import regex
 from codeguard.ruleset import Rule
 from codeguard.stage import Context
 
+if TYPE_CHECKING:
+    from codeguard.analyze.python import Unit
+
 # Words without which no python-call rule can match a file: a callee's last segment must
 # appear in the text unless the name is built at run time, which needs one of these.
-# Files with none of them skip libcst entirely.
+# Files with none of them skip the Python analysis entirely.
 DYNAMIC_WORDS = frozenset(
     {
         "getattr",
@@ -31,20 +45,18 @@ DYNAMIC_WORDS = frozenset(
         "__builtins__",
     }
 )
+MAX_EMBED_DEPTH = 6
 
 
-def trigger(rules: list[Rule]) -> re.Pattern[str] | None:
-    words = {c.rsplit(".", 1)[-1] for r in rules for c in r.callees}
-    if not words:
-        return None
-    ordered = sorted(words | DYNAMIC_WORDS, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b")
+def trigger(words: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted(set(words) | DYNAMIC_WORDS, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b") if ordered else None
 
 
-def _applies(rule: Rule, change: FileChange) -> bool:
-    if rule.files and not match_any(change.path, rule.files):
+def _applies(rule: Rule, path: str) -> bool:
+    if rule.files and not match_any(path, rule.files):
         return False
-    return not (rule.exclude and match_any(change.path, rule.exclude))
+    return not (rule.exclude and match_any(path, rule.exclude))
 
 
 def wanted_lines(change: FileChange, mode: str) -> Iterable[int]:
@@ -56,43 +68,321 @@ def wanted_lines(change: FileChange, mode: str) -> Iterable[int]:
     return sorted(change.lines)
 
 
+@dataclass
+class _Where:
+    """Where embedded findings land in the file, and how they got there."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    via: tuple[str, ...] = ()
+
+
+@dataclass
+class _Run:
+    ctx: Context
+    change: FileChange
+    rules: dict[str, list[Rule]]
+    findings: list[Finding] = field(default_factory=list)
+
+    # -- output -------------------------------------------------------------------------
+
+    def emit(self, rule: Rule, hit: Hit, via: tuple[str, ...] = ()) -> None:
+        values = dict(hit.values)
+        values.setdefault("path", self.change.path)
+        values.setdefault("via", " → ".join(via))
+        message = rule.render_message(**values)
+        if via and "{via}" not in rule.message:
+            message += f" (via {' → '.join(via)})"
+        self.findings.append(
+            Finding(
+                rule_id=rule.id,
+                name=rule.name,
+                stage=rule.stage,
+                severity=rule.severity,
+                message=message,
+                path=self.change.path,
+                start=Position(hit.line, hit.column),
+                end=Position(hit.end_line, hit.end_column),
+                snippet=self.change.lines.get(hit.line, ""),
+                fingerprint=hit.text,
+            )
+        )
+
+    def applicable(self, kind: str, path: str | None = None) -> list[Rule]:
+        return [r for r in self.rules.get(kind, ()) if _applies(r, path or self.change.path)]
+
+    # -- languages ----------------------------------------------------------------------
+
+    def shell(self, snippet: Snippet, where: _Where | None, depth: int) -> None:
+        rules = self.applicable("shell")
+        if not rules and not self.rules.get("sql") and not self.rules.get("python-call"):
+            return
+        from codeguard.analyze.shell import analyze
+        from codeguard.matchers.shell import Paths
+        from codeguard.matchers.shell import compiled
+
+        config = self.ctx.config
+        paths = Paths(config.protected_paths, config.disposable_paths, config.protected_branches)
+        result = analyze(snippet.text)
+        for cmd in result.commands:
+            place = where or self._place(
+                snippet, cmd.line, cmd.column, cmd.end_line, cmd.end_column
+            )
+            for rule in rules:
+                for pattern in compiled(rule):
+                    shown = pattern.match(cmd, paths, result.commands)
+                    if shown is not None:
+                        hit = Hit(
+                            rule.id,
+                            place.line,
+                            place.column,
+                            place.end_line,
+                            place.end_column,
+                            (("match", _short(cmd.label)), ("target", _short(shown))),
+                            cmd.label,
+                        )
+                        self.emit(rule, hit, _via(place.via, snippet.origin, cmd.via))
+                        break
+        if depth >= MAX_EMBED_DEPTH:
+            return
+        for emb in result.embedded:
+            place = where or self._place(
+                snippet, emb.line, emb.column, emb.end_line, emb.end_column
+            )
+            place = _Where(
+                place.line,
+                place.column,
+                place.end_line,
+                place.end_column,
+                _via(place.via, snippet.origin, emb.via),
+            )
+            inner = whole(emb.language, emb.text)
+            if emb.language == "sql":
+                self.sql(inner, place)
+            elif emb.language == "python":
+                self.python_text(emb.text, place, depth + 1)
+            else:
+                self.text_rules(inner, f"<{emb.language}>", place)
+
+    def sql(self, snippet: Snippet, where: _Where | None) -> None:
+        rules = self.applicable("sql", "<sql>") if where is not None else self.applicable("sql")
+        if not rules:
+            return
+        from codeguard.analyze.sql import sql_facts
+        from codeguard.matchers.sql import matches
+
+        for fact in sql_facts(snippet.text):
+            place = where or self._place(
+                snippet, fact.line, fact.column, fact.end_line, fact.end_column
+            )
+            for rule in rules:
+                if matches(rule, fact):
+                    hit = Hit(
+                        rule.id,
+                        place.line,
+                        place.column,
+                        place.end_line,
+                        place.end_column,
+                        (
+                            ("match", _short(fact.statement)),
+                            ("target", ", ".join(fact.names)[:120]),
+                        ),
+                        fact.statement,
+                    )
+                    self.emit(rule, hit, _via(place.via, snippet.origin, ()))
+
+    def text_rules(self, snippet: Snippet, pseudo_path: str, where: _Where) -> None:
+        rules = self.applicable("regex", pseudo_path)
+        lines = dict(enumerate(snippet.text.split("\n"), start=1))
+        for h in regex.find(rules, lines, sorted(lines)):
+            rule = next(r for r in rules if r.id == h.rule_id)
+            self.emit(rule, _at(h, where), where.via)
+
+    def python_units(self, units: list[Unit], where: _Where | None, depth: int) -> None:
+        from codeguard.analyze.pyembed import handoffs
+        from codeguard.matchers import python_call
+
+        config = self.ctx.config
+        paths = python_call.Paths(config.protected_paths, config.disposable_paths)
+        call_rules = self.applicable("python-call", None if where is None else "<python>.py")
+        follow = depth < MAX_EMBED_DEPTH and (self.rules.get("shell") or self.rules.get("sql"))
+        for unit in units:
+            for c in python_call.calls(unit):
+                for rule in call_rules:
+                    if not python_call._matches(c, rule):
+                        continue
+                    if not all(python_call.holds(c, p, paths) for p in rule.args):
+                        continue
+                    if any(python_call.holds(c, p, paths) for p in rule.unless):
+                        continue
+                    hit = python_call.hit(rule.id, c, python_call.callee_name(c, rule))
+                    self.emit(
+                        rule, hit if where is None else _at(hit, where), where.via if where else ()
+                    )
+                if not follow:
+                    continue
+                testing = _in_test(c)
+                for handoff in handoffs(c):
+                    if testing and handoff.language == "sql":
+                        continue  # tests create and drop their own tables
+                    h = python_call.hit("", c, handoff.via)
+                    place = where or _Where(h.line, h.column, h.end_line, h.end_column)
+                    place = _Where(
+                        place.line,
+                        place.column,
+                        place.end_line,
+                        place.end_column,
+                        (*place.via, handoff.via),
+                    )
+                    for text in handoff.texts:
+                        if handoff.language == "shell":
+                            self.shell(whole("shell", text), place, depth + 1)
+                        else:
+                            self.sql(whole("sql", _sql_text(text)), place)
+
+    def python_text(self, code: str, where: _Where, depth: int) -> None:
+        from codeguard.analyze.python import Unit
+        from codeguard.analyze.python import try_parse
+
+        tree, _ = try_parse(code)
+        if tree is not None:
+            lines = code.count("\n") + 1
+            self.python_units([Unit(tree, code, tuple(range(1, lines + 1)))], where, depth)
+
+    def _place(
+        self, snippet: Snippet, line: int, column: int, end_line: int, end_column: int
+    ) -> _Where:
+        start = snippet.position(line, column)
+        end = snippet.position(end_line, end_column)
+        if end < start:
+            end = start
+        return _Where(start[0], start[1], end[0], end[1])
+
+
+_TEST_FUNCTIONS = re.compile(
+    r"^(test|setUp|tearDown|setUpClass|tearDownClass|setup_method|teardown_method|"
+    r"setup_module|teardown_module|setup_class|teardown_class|asyncSetUp|asyncTearDown)"
+)
+
+
+def _in_test(c: object) -> bool:
+    """Test code: a test function, a fixture, a TestCase, or a module importing pytest."""
+    import ast
+
+    scope = getattr(c, "scope", None)
+    while scope is not None:
+        node = scope.node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if _TEST_FUNCTIONS.match(node.name):
+                return True
+            for deco in node.decorator_list:
+                text = ast.unparse(deco)
+                if "fixture" in text:
+                    return True
+        if isinstance(node, ast.ClassDef) and (
+            node.name.startswith("Test") or any("TestCase" in ast.unparse(b) for b in node.bases)
+        ):
+            return True
+        if isinstance(node, ast.Module):
+            return any(
+                k == "import" and str(v).split(".")[0] in ("pytest", "unittest")
+                for bindings in scope.bindings.values()
+                for k, v in bindings
+            )
+        scope = scope.parent
+    return False
+
+
+def _via(outer: tuple[str, ...], origin: str, inner: tuple[str, ...]) -> tuple[str, ...]:
+    chain = [*outer]
+    if origin and origin not in chain:
+        chain.append(origin)
+    chain.extend(inner)
+    return tuple(dict.fromkeys(chain))
+
+
+def _at(hit: Hit, where: _Where) -> Hit:
+    return Hit(
+        hit.rule_id,
+        where.line,
+        where.column,
+        where.end_line,
+        where.end_column,
+        hit.values,
+        hit.text,
+    )
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _sql_text(text: str) -> str:
+    """Unknown parts of SQL built in code become a plain identifier so it still parses."""
+    from codeguard.analyze.shell import UNKNOWN_CLOSE
+    from codeguard.analyze.shell import UNKNOWN_OPEN
+
+    return re.sub(f"{UNKNOWN_OPEN}.*?{UNKNOWN_CLOSE}", "x", text)
+
+
 def run_rules(ctx: Context) -> list[Finding]:
-    by_id = {r.id: r for r in ctx.rules}
-    text_rules = [r for r in ctx.rules if r.kind == "regex"]
-    call_rules = [r for r in ctx.rules if r.kind == "python-call"]
-    words = trigger(call_rules)
+    by_kind: dict[str, list[Rule]] = {}
+    for rule in ctx.rules:
+        for kind in rule.kinds:
+            by_kind.setdefault(kind, []).append(rule)
+    call_words = {c.rsplit(".", 1)[-1] for r in by_kind.get("python-call", ()) for c in r.callees}
+    call_words |= {m for r in by_kind.get("python-call", ()) for m in r.methods}
+    if by_kind.get("shell") or by_kind.get("sql"):
+        from codeguard.analyze.pyembed import ARGV_CALLS
+        from codeguard.analyze.pyembed import ARGV_LIST_CALLS
+        from codeguard.analyze.pyembed import SHELL_CALLS
+        from codeguard.analyze.pyembed import SHELL_METHODS
+        from codeguard.analyze.pyembed import SQL_CALLS
+        from codeguard.analyze.pyembed import SQL_METHODS
+
+        for group in (SHELL_CALLS, ARGV_CALLS, ARGV_LIST_CALLS, SQL_CALLS):
+            call_words |= {c.rsplit(".", 1)[-1] for c in group}
+        call_words |= SHELL_METHODS | SQL_METHODS
+    words = trigger(call_words) if call_words else None
     findings: list[Finding] = []
     for change in ctx.changes:
         if not change.has_text:
             continue
-        hits: list[Hit] = []
-        regexes = [r for r in text_rules if _applies(r, change)]
+        run = _Run(ctx, change, by_kind)
+        regexes = run.applicable("regex")
         if regexes:
-            hits.extend(regex.find(regexes, change.lines, wanted_lines(change, ctx.config.filter)))
-        calls = [r for r in call_rules if _applies(r, change)]
-        if calls and words is not None and is_python(change):
-            text = "\n".join(change.lines.values())
-            if words.search(text):
-                from codeguard.matchers import python_call
-
-                units = ctx.python(change).units
-                hits.extend(python_call.find(units, calls, ctx.config.protected_paths))
-        findings.extend(_finding(by_id[h.rule_id], change, h) for h in hits)
+            for h in regex.find(regexes, change.lines, wanted_lines(change, ctx.config.filter)):
+                run.emit(next(r for r in regexes if r.id == h.rule_id), h)
+        _languages(run, change, words)
+        findings.extend(run.findings)
     return findings
 
 
-def _finding(rule: Rule, change: FileChange, hit: Hit) -> Finding:
-    values = dict(hit.values)
-    values.setdefault("path", change.path)
-    return Finding(
-        rule_id=rule.id,
-        name=rule.name,
-        stage=rule.stage,
-        severity=rule.severity,
-        message=rule.render_message(**values),
-        path=change.path,
-        start=Position(hit.line, hit.column),
-        end=Position(hit.end_line, hit.end_column),
-        snippet=change.lines.get(hit.line, ""),
-        fingerprint=hit.text,  # the matched text; the pipeline turns it into a hash
-    )
+def _languages(run: _Run, change: FileChange, words: re.Pattern[str] | None) -> None:
+    if change.is_command:
+        run.shell(whole("shell", change.post_image or ""), None, 0)
+        return
+    if is_python(change):
+        text = "\n".join(change.lines.values())
+        if words is not None and words.search(text):
+            run.python_units(run.ctx.python(change).units, None, 0)
+        return
+    if change.post_image is None:
+        return  # a fragment of a non-Python file: its lines went through the text rules
+    from codeguard.analyze.embedded import snippets
+
+    for snippet in snippets(change.path, change.post_image):
+        if snippet.language == "shell":
+            run.shell(snippet, None, 0)
+        elif snippet.language == "sql":
+            run.sql(snippet, None)
+        elif snippet.language == "python":
+            place = None
+            if snippet.line_map:
+                line, col = snippet.line_map[0]
+                place = _Where(line, col, line, col, (snippet.origin,) if snippet.origin else ())
+            if place is not None:
+                run.python_text(snippet.text, place, 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+from codeguard.changes import COMMAND_PATH
 from codeguard.changes import ChangeSet
 from codeguard.changes import FileChange
 from codeguard.config import Config
@@ -21,7 +22,13 @@ def check_example(
     from codeguard.stages import STAGES
 
     code, _ = split_markers(example.code)
-    change = FileChange(path=example.path, status="added", post_image=code, wholly_added=True)
+    change = FileChange(
+        path=example.path,
+        status="added",
+        post_image=code,
+        wholly_added=True,
+        is_command=example.path == COMMAND_PATH,
+    )
     base = config or Config()
     base = dataclasses.replace(base, select=(), ignore=(), per_file_ignores=(), preview=True)
     report = pipeline.run(base, ChangeSet((change,), source="example"), rules, STAGES)

@@ -55,25 +55,38 @@ def match_any(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
 def normalize_target(target: str) -> str:
     """A deletion target as the tree it destroys: `/var/lib/*` -> `/var/lib`, `~/` -> `~`."""
     t = target.strip()
-    if t.startswith("$HOME") or t.startswith("${HOME}"):
-        t = "~" + t.split("}", 1)[1] if t.startswith("${HOME}") else "~" + t[5:]
-    while t.endswith(("/*", "/.*", "/**")) and len(t) > 2:
+    if "/**/" in t:
+        t = t.split("/**/", 1)[0] + "/**"
+    for home in ("${HOME}", "$HOME"):
+        if t == home or t.startswith(home + "/"):
+            t = "~" + t[len(home) :]
+    while t.endswith(("/*", "/.*", "/**", "/.[!.]*", "/*.*")) and len(t) > 2:
         t = t.rsplit("/", 1)[0] or "/"
-    if t in ("/*", "/.*", "/**"):
-        return "/"
+    if t in ("/*", "/.*", "/**", "*", "**"):
+        return "/" if t.startswith("/") else "."
     if t.startswith("~"):
         head, _, rest = t.partition("/")
-        return head if not rest else head + "/" + posixpath.normpath(rest).lstrip("/")
+        rest = posixpath.normpath(rest).lstrip("/") if rest else ""
+        return head if rest in ("", ".") else head + "/" + rest
     if t.startswith("/"):
         t = posixpath.normpath(t)
         # normpath keeps a leading '//' (POSIX allows it); it is still the root
         return "/" + t.lstrip("/")
-    return t
+    return posixpath.normpath(t) if t else t
 
 
-def is_protected(target: str, patterns: tuple[str, ...]) -> bool:
+def _tree_match(pattern: str, path: str) -> bool:
+    """`pattern` matches `path`; a pattern ending in `/**` also matches its own root."""
+    if pattern.endswith("/**") and _compile(pattern[:-3] or "/").match(path):
+        return True
+    return bool(_compile(pattern.rstrip("/") if pattern != "/" else pattern).match(path))
+
+
+def is_protected(target: str, patterns: tuple[str, ...], disposable: tuple[str, ...] = ()) -> bool:
     """True when deleting `target` destroys a protected path (or a tree containing one)."""
     t = normalize_target(target)
-    if not t:
+    if not t or not t.startswith(("/", "~")):
         return False
-    return any(_compile(p.rstrip("/") if p != "/" else p).match(t) for p in patterns)
+    if disposable and any(_tree_match(p, t) for p in disposable):
+        return False
+    return any(_tree_match(p, t) for p in patterns)

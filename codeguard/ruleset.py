@@ -18,7 +18,7 @@ from codeguard.finding import RuleMeta
 from codeguard.finding import Severity
 
 SCHEMA_PATH = Path(__file__).parent / "schema" / "rule.schema.json"
-MESSAGE_FIELDS = frozenset({"callee", "match", "arg", "path"})
+MESSAGE_FIELDS = frozenset({"callee", "match", "arg", "path", "target", "via"})
 _MARKER = re.compile(r"\s*(?:#|--|//)\s*expect:\s*([A-Za-z0-9_, -]+?)\s*$")
 DOCS_URL = "https://github.com/codeguard-dev/codeguard/blob/main/docs/rules.md"
 
@@ -43,6 +43,7 @@ class ArgPredicate:
     equals: object = None
     has_equals: bool = False
     matches: re.Pattern[str] | None = None
+    receiver: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,12 +58,15 @@ class Rule:
     references: tuple[str, ...]
     files: tuple[str, ...]
     exclude: tuple[str, ...]
-    kind: str  # "regex" | "python-call" | "builtin"
+    kinds: tuple[str, ...]  # "regex" | "python-call" | "shell" | "sql" | "builtin"
     pattern: re.Pattern[str] | None = None
     callees: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
     args: tuple[ArgPredicate, ...] = ()
     unless: tuple[ArgPredicate, ...] = ()
     builtin: str = ""
+    shell: tuple[dict[str, Any], ...] = ()
+    sql: tuple[dict[str, Any], ...] = ()
     bad: tuple[Example, ...] = ()
     good: tuple[Example, ...] = ()
     source: str = ""
@@ -133,6 +137,7 @@ def _predicate(where: str, key: str, raw: dict[str, Any]) -> ArgPredicate:
         equals=raw.get("equals"),
         has_equals="equals" in raw,
         matches=pattern,
+        receiver=bool(raw.get("receiver")),
     )
 
 
@@ -191,26 +196,46 @@ def validate_rule(path: Path, text: str, validator: Any) -> dict[str, Any]:
     return data
 
 
+def _pattern_regexes(pattern: Any, key: str = "") -> list[tuple[str, str]]:
+    """Every `matches`/`not-matches` regex inside a shell or SQL pattern."""
+    found: list[tuple[str, str]] = []
+    if isinstance(pattern, dict):
+        for k, v in pattern.items():
+            here = f"{key}.{k}" if key else str(k)
+            if k in ("matches", "not-matches") and isinstance(v, str):
+                found.append((here, v))
+            else:
+                found.extend(_pattern_regexes(v, here))
+    return found
+
+
 def build_rule(path: Path, data: dict[str, Any]) -> Rule:
     """A validated rule mapping -> Rule."""
     where = str(path)
-    ((kind, spec),) = data["match"].items()
     extra: dict[str, Any] = {}
-    if kind == "regex":
-        flags = re.IGNORECASE if spec.get("ignore-case") else 0
-        extra["pattern"] = _compile(where, "match.regex.pattern", spec["pattern"], flags)
-    elif kind == "python-call":
-        extra["callees"] = tuple(spec["callee"])
-        extra["args"] = tuple(
-            _predicate(where, f"match.python-call.args[{i}]", p)
-            for i, p in enumerate(spec.get("args", []))
-        )
-        extra["unless"] = tuple(
-            _predicate(where, f"match.python-call.unless[{i}]", p)
-            for i, p in enumerate(spec.get("unless", []))
-        )
-    else:
-        extra["builtin"] = spec
+    for kind, spec in data["match"].items():
+        if kind == "regex":
+            flags = re.IGNORECASE if spec.get("ignore-case") else 0
+            extra["pattern"] = _compile(where, "match.regex.pattern", spec["pattern"], flags)
+        elif kind == "python-call":
+            extra["callees"] = tuple(spec.get("callee", []))
+            extra["methods"] = tuple(spec.get("method", []))
+            extra["args"] = tuple(
+                _predicate(where, f"match.python-call.args[{i}]", p)
+                for i, p in enumerate(spec.get("args", []))
+            )
+            extra["unless"] = tuple(
+                _predicate(where, f"match.python-call.unless[{i}]", p)
+                for i, p in enumerate(spec.get("unless", []))
+            )
+        elif kind in ("shell", "sql"):
+            patterns = tuple(spec) if isinstance(spec, list) else (spec,)
+            for i, pattern in enumerate(patterns):
+                for key, regex in _pattern_regexes(pattern):
+                    _compile(where, f"match.{kind}[{i}].{key}", regex, 0)
+            extra[kind] = patterns
+        else:
+            extra["builtin"] = spec
     return Rule(
         id=data["id"],
         name=data["name"],
@@ -222,7 +247,7 @@ def build_rule(path: Path, data: dict[str, Any]) -> Rule:
         references=tuple(data.get("references", [])),
         files=tuple(data.get("files", [])),
         exclude=tuple(data.get("exclude", [])),
-        kind=kind,
+        kinds=tuple(data["match"]),
         bad=_examples(data["examples"]["bad"]),
         good=_examples(data["examples"]["good"]),
         source=where,

@@ -32,7 +32,7 @@ def scan(code: str, path: str = "job.py") -> list[Finding]:
         'from shutil import *\nrmtree("/")\n',
         'import importlib\nimportlib.import_module("shutil").rmtree("/")\n',
         '__import__("shu" + "til").rmtree("/")\n',
-        'import shutil\ngetattr(shutil, f"rm{"tree"}")("/")\n',
+        "import shutil\ngetattr(shutil, f'rm{\"tree\"}')('/')\n",
         'def f():\n    import shutil\n    shutil.rmtree("/")\n',
         'import shutil\nshutil.rmtree("/" "etc")\n',
         'import shutil\nshutil.rmtree(path="//")\n',

@@ -51,7 +51,7 @@ def write(directory: Path, name: str, text: str) -> Path:
 def test_a_valid_user_rule_loads(tmp_path: Path) -> None:
     write(tmp_path, "CG950-curl-pipe-shell.yaml", GOOD_RULE)
     (rule,) = load_rules([tmp_path])
-    assert rule.id == "CG950" and rule.kind == "regex"
+    assert rule.id == "CG950" and rule.kinds == ("regex",)
     assert rule.render_message(match="curl x | sh").endswith("curl x | sh")
 
 

@@ -1,87 +1,64 @@
 """The Python-call matcher: calls by qualified name, seen through imports and aliases.
 
-One libcst traversal per parsed unit serves every python-call rule. Names come from
-libcst's QualifiedNameProvider, plus the dynamic forms it does not resolve:
-`__import__("m").f`, `importlib.import_module("m").f` and `getattr(m, "f")`.
+One walk per parsed unit serves every python-call rule; names and argument values come
+from `analyze.pyscope` (scopes, aliases, `__import__`/`getattr`, constant propagation).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-import libcst as cst
-from libcst.helpers import get_full_name_for_node
-from libcst.metadata import MetadataWrapper
-from libcst.metadata import PositionProvider
-from libcst.metadata import QualifiedNameProvider
-
+from codeguard.analyze.pyscope import UNKNOWN
+from codeguard.analyze.pyscope import Resolver
+from codeguard.analyze.pyscope import Scope
 from codeguard.analyze.python import Unit
-from codeguard.globs import is_protected
+from codeguard.analyze.shell import UNKNOWN_OPEN
+from codeguard.analyze.shell import display
 from codeguard.matchers import Hit
 from codeguard.ruleset import ArgPredicate
 from codeguard.ruleset import Rule
-
-UNKNOWN: Any = object()
-_IMPORTERS = frozenset({"builtins.__import__", "importlib.import_module", "importlib.__import__"})
+from codeguard.targets import protected_target
 
 
-def literal(node: cst.BaseExpression) -> Any:
-    """The value of a constant expression, or UNKNOWN."""
-    if isinstance(node, cst.SimpleString):
-        try:
-            return node.evaluated_value
-        except Exception:
-            return UNKNOWN
-    if isinstance(node, cst.ConcatenatedString):
-        left, right = literal(node.left), literal(node.right)
-        if isinstance(left, str) and isinstance(right, str):
-            return left + right
-        return UNKNOWN
-    if isinstance(node, cst.FormattedString):
-        parts = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                parts.append(part.value)
-            elif isinstance(part, cst.FormattedStringExpression):
-                value = literal(part.expression)
-                if value is UNKNOWN:
-                    return UNKNOWN
-                parts.append(str(value))
-            else:
-                return UNKNOWN
-        return "".join(parts)
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        left, right = literal(node.left), literal(node.right)
-        if isinstance(left, str) and isinstance(right, str):
-            return left + right
-        return UNKNOWN
-    if isinstance(node, cst.Integer):
-        return node.evaluated_value
-    if isinstance(node, cst.Float):
-        return node.evaluated_value
-    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
-        return {"True": True, "False": False, "None": None}[node.value]
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
-        value = literal(node.expression)
-        return (
-            -value if isinstance(value, (int, float)) and not isinstance(value, bool) else UNKNOWN
-        )
-    return UNKNOWN
+@dataclass(frozen=True)
+class Paths:
+    protected: tuple[str, ...]
+    disposable: tuple[str, ...]
 
 
-def _argument(call: cst.Call, pred: ArgPredicate) -> cst.Arg | None:
-    if pred.keyword is not None:
-        for arg in call.args:
-            if arg.keyword is not None and arg.keyword.value == pred.keyword:
-                return arg
-    if pred.position is not None:
+@dataclass(frozen=True)
+class Call:
+    """A call found in the code, with what is needed to judge it."""
+
+    node: ast.Call
+    scope: Scope
+    names: frozenset[str]
+    unit: Unit
+
+
+def calls(unit: Unit) -> Iterator[Call]:
+    resolver: Resolver = unit.resolver
+    for node, scope in resolver.walk():
+        if isinstance(node, ast.Call):
+            names = resolver.qualnames(node.func, scope)
+            yield Call(node, scope, frozenset(names), unit)
+
+
+def argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
+    if keyword is not None:
+        for kw in call.keywords:
+            if kw.arg == keyword:
+                return kw.value
+    if position is not None:
         positional = []
         for arg in call.args:
-            if arg.keyword is not None or arg.star:
+            if isinstance(arg, ast.Starred):
                 break
             positional.append(arg)
-        if pred.position < len(positional):
-            return positional[pred.position]
+        if position < len(positional):
+            return positional[position]
     return None
 
 
@@ -91,97 +68,90 @@ def _same(a: object, b: object) -> bool:
     return a == b
 
 
-def _holds(call: cst.Call, pred: ArgPredicate, protected: tuple[str, ...]) -> bool:
-    arg = _argument(call, pred)
+def _known(value: object) -> bool:
+    return value is not UNKNOWN and not (isinstance(value, str) and UNKNOWN_OPEN in value)
+
+
+def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
+    func = c.node.func
+    if pred.receiver:
+        node = func.value if isinstance(func, ast.Attribute) else None
+    else:
+        node = argument(c.node, pred.position, pred.keyword)
     if pred.is_ == "missing":
-        return arg is None and not any(a.star for a in call.args)
-    if arg is None:
+        starred = any(isinstance(a, ast.Starred) for a in c.node.args)
+        return node is None and not starred and not any(k.arg is None for k in c.node.keywords)
+    if node is None:
         return False
-    value = literal(arg.value)
-    checks = {
-        "present": True,
-        "literal": value is not UNKNOWN,
-        "non-literal": value is UNKNOWN,
-        "protected-path": isinstance(value, str) and is_protected(value, protected),
-        None: True,
-    }
-    if not checks[pred.is_]:
+    values = c.unit.resolver.values(node, c.scope)
+    if pred.is_ == "literal" and not all(_known(v) for v in values):
         return False
-    if pred.has_equals and (value is UNKNOWN or not _same(value, pred.equals)):
+    if pred.is_ == "non-literal" and all(_known(v) for v in values):
+        return False
+    if pred.is_ == "protected-path" and not any(
+        isinstance(v, str)
+        and protected_target(
+            v, cwd="", protected=paths.protected, disposable=paths.disposable, may_be_empty=False
+        )
+        for v in values
+    ):
+        return False
+    if pred.has_equals and not any(_same(v, pred.equals) for v in values):
         return False
     return not (
-        pred.matches is not None and (not isinstance(value, str) or not pred.matches.search(value))
+        pred.matches is not None
+        and not any(isinstance(v, str) and pred.matches.search(v) for v in values)
     )
 
 
-class _Visitor(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (QualifiedNameProvider,)
-
-    def __init__(self, index: dict[str, list[Rule]]):
-        super().__init__()
-        self.index = index
-        self.calls: list[tuple[Rule, cst.Call, str]] = []
-        self.star_modules: list[str] = []
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-        # libcst leaves names from `from m import *` unresolved
-        if isinstance(node.names, cst.ImportStar) and node.module is not None and not node.relative:
-            module = get_full_name_for_node(node.module)
-            if module:
-                self.star_modules.append(module)
-
-    def _names(self, node: cst.BaseExpression) -> set[str]:
-        """Qualified names an expression may refer to."""
-        if isinstance(node, cst.Call):
-            inner = self._names(node.func)
-            if inner & _IMPORTERS and node.args:
-                module = literal(node.args[0].value)
-                return {module} if isinstance(module, str) else set()
-            if "builtins.getattr" in inner and len(node.args) >= 2:
-                attr = literal(node.args[1].value)
-                if isinstance(attr, str):
-                    return {f"{base}.{attr}" for base in self._names(node.args[0].value)}
-            return set()
-        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Call):
-            # libcst names `__import__("m").f` after the inner call; resolve it ourselves
-            return {f"{base}.{node.attr.value}" for base in self._names(node.value)}
-        names = {q.name for q in self.get_metadata(QualifiedNameProvider, node, set())}
-        if not names:
-            dotted = get_full_name_for_node(node)
-            if dotted and "(" not in dotted:
-                names = {dotted, *(f"{m}.{dotted}" for m in self.star_modules)}
-        return names
-
-    def visit_Call(self, node: cst.Call) -> None:
-        for name in self._names(node.func):
-            self.calls.extend((rule, node, name) for rule in self.index.get(name, ()))
+def _matches(c: Call, rule: Rule) -> bool:
+    if c.names & set(rule.callees):
+        return True
+    func = c.node.func
+    return bool(rule.methods) and isinstance(func, ast.Attribute) and func.attr in rule.methods
 
 
-def find(units: list[Unit], rules: list[Rule], protected: tuple[str, ...]) -> list[Hit]:
-    index: dict[str, list[Rule]] = {}
-    for rule in rules:
-        for callee in rule.callees:
-            index.setdefault(callee, []).append(rule)
+def _first_value(c: Call) -> str:
+    func = c.node.func
+    if c.node.args:
+        target: ast.expr = c.node.args[0]
+    elif c.node.keywords and c.node.keywords[0].arg is not None:
+        target = c.node.keywords[0].value
+    elif isinstance(func, ast.Attribute):
+        target = func.value
+    else:
+        return "…"
+    values = c.unit.resolver.values(target, c.scope)
+    shown = next((v for v in values if isinstance(v, str)), None)
+    return repr(display(shown)) if shown is not None else "…"
+
+
+def find(units: list[Unit], rules: list[Rule], paths: Paths) -> list[Hit]:
     hits: list[Hit] = []
     for unit in units:
-        wrapper = MetadataWrapper(unit.module, unsafe_skip_copy=True)
-        visitor = _Visitor(index)
-        wrapper.visit(visitor)
-        if not visitor.calls:
-            continue
-        positions = wrapper.resolve(PositionProvider)
-        for rule, call, name in visitor.calls:
-            if not all(_holds(call, p, protected) for p in rule.args):
-                continue
-            if any(_holds(call, p, protected) for p in rule.unless):
-                continue
-            where = positions[call]
-            line, col = unit.real(where.start.line, where.start.column)
-            end_line, end_col = unit.real(where.end.line, where.end.column)
-            if line <= 0:
-                continue  # inside the synthetic import preamble of a fragment
-            first = literal(call.args[0].value) if call.args else UNKNOWN
-            values = (("callee", name), ("arg", repr(first) if first is not UNKNOWN else "…"))
-            text = unit.module.code_for_node(call)
-            hits.append(Hit(rule.id, line, col, end_line, end_col, values, text))
+        for c in calls(unit):
+            for rule in rules:
+                if not _matches(c, rule):
+                    continue
+                if not all(holds(c, p, paths) for p in rule.args):
+                    continue
+                if any(holds(c, p, paths) for p in rule.unless):
+                    continue
+                hits.append(hit(rule.id, c, callee_name(c, rule)))
     return hits
+
+
+def callee_name(c: Call, rule: Rule) -> str:
+    matched = sorted(c.names & set(rule.callees))
+    if matched:
+        return matched[0]
+    func = c.node.func
+    return c.unit.segment(func) if isinstance(func, ast.Attribute) else "call"
+
+
+def hit(rule_id: str, c: Call, callee: str, extra: tuple[tuple[str, str], ...] = ()) -> Hit:
+    node = c.node
+    line, col = c.unit.real(node.lineno, node.col_offset)
+    end_line, end_col = c.unit.real(node.end_lineno or node.lineno, node.end_col_offset or 0)
+    values = (("callee", callee), ("arg", _first_value(c)), *extra)
+    return Hit(rule_id, line, col, end_line, end_col, values, c.unit.segment(node))
