@@ -85,6 +85,8 @@ DEFAULT_DISPOSABLE_PATHS = (
     "/usr/share/man/**",
     "/usr/share/info/**",
     "/usr/share/locale/**",
+    "/usr/share/nginx/html/**",
+    "/var/www/html/**",
     "/usr/local/share/.cache/**",
     "/root/.cache/**",
     "/root/.npm/**",

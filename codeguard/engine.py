@@ -210,20 +210,22 @@ class _Run:
         follow = depth < MAX_EMBED_DEPTH and (self.rules.get("shell") or self.rules.get("sql"))
         for unit in units:
             for c in python_call.calls(unit):
+                testing: bool | None = None
                 for rule in call_rules:
-                    if not python_call._matches(c, rule):
+                    spec = next((s for s in rule.python if python_call.fires(c, s, paths)), None)
+                    if spec is None:
                         continue
-                    if not all(python_call.holds(c, p, paths) for p in rule.args):
-                        continue
-                    if any(python_call.holds(c, p, paths) for p in rule.unless):
-                        continue
-                    hit = python_call.hit(rule.id, c, python_call.callee_name(c, rule))
+                    if spec.skip_in_tests:
+                        testing = _in_test(c) if testing is None else testing
+                        if testing:
+                            continue
+                    hit = python_call.hit(rule.id, c, python_call.callee_name(c, spec))
                     self.emit(
                         rule, hit if where is None else _at(hit, where), where.via if where else ()
                     )
                 if not follow:
                     continue
-                testing = _in_test(c)
+                testing = _in_test(c) if testing is None else testing
                 for handoff in handoffs(c):
                     if testing and handoff.language == "sql":
                         continue  # tests create and drop their own tables
@@ -239,6 +241,8 @@ class _Run:
                     for text in handoff.texts:
                         if handoff.language == "shell":
                             self.shell(whole("shell", text), place, depth + 1)
+                        elif handoff.language == "python":
+                            self.python_text(text, place, depth + 1)
                         else:
                             self.sql(whole("sql", _sql_text(text)), place)
 
@@ -333,17 +337,19 @@ def run_rules(ctx: Context) -> list[Finding]:
     for rule in ctx.rules:
         for kind in rule.kinds:
             by_kind.setdefault(kind, []).append(rule)
-    call_words = {c.rsplit(".", 1)[-1] for r in by_kind.get("python-call", ()) for c in r.callees}
-    call_words |= {m for r in by_kind.get("python-call", ()) for m in r.methods}
+    specs = [s for r in by_kind.get("python-call", ()) for s in r.python]
+    call_words = {c.rsplit(".", 1)[-1] for s in specs for c in s.callees}
+    call_words |= {m for s in specs for m in s.methods}
     if by_kind.get("shell") or by_kind.get("sql"):
         from codeguard.analyze.pyembed import ARGV_CALLS
         from codeguard.analyze.pyembed import ARGV_LIST_CALLS
+        from codeguard.analyze.pyembed import PYTHON_CALLS
         from codeguard.analyze.pyembed import SHELL_CALLS
         from codeguard.analyze.pyembed import SHELL_METHODS
         from codeguard.analyze.pyembed import SQL_CALLS
         from codeguard.analyze.pyembed import SQL_METHODS
 
-        for group in (SHELL_CALLS, ARGV_CALLS, ARGV_LIST_CALLS, SQL_CALLS):
+        for group in (SHELL_CALLS, ARGV_CALLS, ARGV_LIST_CALLS, SQL_CALLS, PYTHON_CALLS):
             call_words |= {c.rsplit(".", 1)[-1] for c in group}
         call_words |= SHELL_METHODS | SQL_METHODS
     words = trigger(call_words) if call_words else None

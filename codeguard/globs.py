@@ -64,6 +64,10 @@ def normalize_target(target: str) -> str:
         t = t.rsplit("/", 1)[0] or "/"
     if t in ("/*", "/.*", "/**", "*", "**"):
         return "/" if t.startswith("/") else "."
+    if t.startswith("~") and not t.startswith(("~/", "~+", "~-")) and t != "~":
+        # ~alice is alice's home directory
+        user, _, rest = t[1:].partition("/")
+        t = f"/home/{user}" + (f"/{rest}" if rest else "")
     if t.startswith("~"):
         head, _, rest = t.partition("/")
         rest = posixpath.normpath(rest).lstrip("/") if rest else ""

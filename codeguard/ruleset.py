@@ -47,6 +47,17 @@ class ArgPredicate:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PyCall:
+    """One `python-call` pattern: which calls, and what their arguments must (not) be."""
+
+    callees: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
+    args: tuple[ArgPredicate, ...] = ()
+    unless: tuple[ArgPredicate, ...] = ()
+    skip_in_tests: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Rule:
     id: str
     name: str
@@ -60,10 +71,7 @@ class Rule:
     exclude: tuple[str, ...]
     kinds: tuple[str, ...]  # "regex" | "python-call" | "shell" | "sql" | "builtin"
     pattern: re.Pattern[str] | None = None
-    callees: tuple[str, ...] = ()
-    methods: tuple[str, ...] = ()
-    args: tuple[ArgPredicate, ...] = ()
-    unless: tuple[ArgPredicate, ...] = ()
+    python: tuple[PyCall, ...] = ()
     builtin: str = ""
     shell: tuple[dict[str, Any], ...] = ()
     sql: tuple[dict[str, Any], ...] = ()
@@ -138,6 +146,21 @@ def _predicate(where: str, key: str, raw: dict[str, Any]) -> ArgPredicate:
         has_equals="equals" in raw,
         matches=pattern,
         receiver=bool(raw.get("receiver")),
+    )
+
+
+def _pycall(where: str, n: int, spec: dict[str, Any]) -> PyCall:
+    key = f"match.python-call[{n}]"
+    return PyCall(
+        callees=tuple(spec.get("callee", [])),
+        methods=tuple(spec.get("method", [])),
+        args=tuple(
+            _predicate(where, f"{key}.args[{i}]", p) for i, p in enumerate(spec.get("args", []))
+        ),
+        unless=tuple(
+            _predicate(where, f"{key}.unless[{i}]", p) for i, p in enumerate(spec.get("unless", []))
+        ),
+        skip_in_tests=bool(spec.get("skip-in-tests", False)),
     )
 
 
@@ -218,16 +241,8 @@ def build_rule(path: Path, data: dict[str, Any]) -> Rule:
             flags = re.IGNORECASE if spec.get("ignore-case") else 0
             extra["pattern"] = _compile(where, "match.regex.pattern", spec["pattern"], flags)
         elif kind == "python-call":
-            extra["callees"] = tuple(spec.get("callee", []))
-            extra["methods"] = tuple(spec.get("method", []))
-            extra["args"] = tuple(
-                _predicate(where, f"match.python-call.args[{i}]", p)
-                for i, p in enumerate(spec.get("args", []))
-            )
-            extra["unless"] = tuple(
-                _predicate(where, f"match.python-call.unless[{i}]", p)
-                for i, p in enumerate(spec.get("unless", []))
-            )
+            specs = spec if isinstance(spec, list) else [spec]
+            extra["python"] = tuple(_pycall(where, n, s) for n, s in enumerate(specs))
         elif kind in ("shell", "sql"):
             patterns = tuple(spec) if isinstance(spec, list) else (spec,)
             for i, pattern in enumerate(patterns):

@@ -12,9 +12,7 @@ from codeguard.globs import match_path
 from codeguard.globs import normalize_target
 
 _MARKER = re.compile(f"{UNKNOWN_OPEN}(.*?){UNKNOWN_CLOSE}")
-WORKING_TREE = frozenset(
-    {".", "./", "*", "./*", ".*", "./.*", "..", "../", "../*", "../.*", "./**"}
-)
+WORKING_TREE = frozenset({".", "./", "*", "./*", ".*", "./.*", "..", "../", "../*", "../.*"})
 
 
 def _variants(target: str, may_be_empty: bool) -> list[str]:

@@ -18,6 +18,7 @@ import json
 import posixpath
 import re
 import shlex
+from bisect import bisect_left
 from bisect import bisect_right
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -271,11 +272,13 @@ def _escaped_string(raw: str, hcl: bool) -> tuple[str, list[int]]:
 
 # --- Dockerfile ---------------------------------------------------------------------------
 
-_DOCKER_DIRECTIVE = re.compile(r"\s*#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.+?)\s*$")
+_DOCKER_DIRECTIVE = re.compile(r"\s*#\s*([A-Za-z][A-Za-z0-9]*)\s*=(.*)")
 _DOCKER_INSTRUCTION = re.compile(r"\s*([A-Za-z]+)(?=\s|$)\s*")
 _DOCKER_FLAG = re.compile(r"--\S*\s*")
 # Docker only sees a heredoc in a word of its own: `<<EOF`, `<<-EOF`, `<<"EOF"`, `2<<EOF`
-_DOCKER_HEREDOC = re.compile(r"(?<!\S)\d*<<(-?)(?:\"([^\"]+)\"|'([^']+)'|([^\s\"'<>&|;()]+))")
+_DOCKER_HEREDOC = re.compile(
+    r"(?<!\S)\d*<<(-?)(?:\"([^\"]{1,128})\"|'([^']{1,128})'|([^\s\"'<>&|;()]+))"
+)
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 
 
@@ -320,8 +323,8 @@ def _docker_escape(lines: list[str]) -> str:
         match = _DOCKER_DIRECTIVE.match(line)
         if not match:
             break
-        if match[1].lower() == "escape" and match[2] in ("\\", "`"):
-            return match[2]
+        if match[1].lower() == "escape" and match[2].strip() in ("\\", "`"):
+            return match[2].strip()
     return "\\"
 
 
@@ -363,21 +366,17 @@ def _docker_keyword(pieces: list[_Piece]) -> tuple[str, list[_Piece]]:
 def _drop_flags(pieces: list[_Piece], flags: bool = True) -> list[_Piece]:
     """Without leading blanks and (with `flags`) `--mount=...`-style flags, which may span
     several lines."""
-    rest = list(pieces)
-    while rest:
-        first = rest[0]
-        stripped = first.text.lstrip()
-        column = first.column + len(first.text) - len(stripped)
-        if not stripped:
-            rest.pop(0)
-            continue
-        flag = _DOCKER_FLAG.match(stripped) if flags else None
-        if flag:
-            rest[0] = _Piece(stripped[flag.end() :], first.line, column + flag.end())
-            continue
-        rest[0] = _Piece(stripped, first.line, column)
-        break
-    return rest
+    for index, piece in enumerate(pieces):
+        while True:
+            stripped = piece.text.lstrip()
+            column = piece.column + len(piece.text) - len(stripped)
+            flag = _DOCKER_FLAG.match(stripped) if flags else None
+            if not flag:
+                break
+            piece = _Piece(stripped[flag.end() :], piece.line, column + flag.end())
+        if stripped:
+            return [_Piece(stripped, piece.line, column), *pieces[index + 1 :]]
+    return []
 
 
 def _as_shell_lines(pieces: list[_Piece]) -> list[_Piece]:
@@ -577,22 +576,19 @@ class _Yaml:
 
     def _flow_segments(self, start: _Position, end: _Position, quoted: bool) -> list[_Piece]:
         """A plain or quoted scalar's text, line by line, as YAML folds it (trimmed)."""
-        open_, close = int(quoted), int(quoted)
+        quote = int(quoted)  # the text starts after the opening quote, ends before the closing
         first, last = start[0], min(end[0], len(self.lines))
         if first > len(self.lines) or last < first:
             return [_Piece("", *start)]
+        column = start[1] + quote
         if first == last:
             line = self.lines[first - 1]
-            return [
-                _Piece(line[start[1] - 1 + open_ : end[1] - 1 - close], first, start[1] + open_)
-            ]
-        segments = [
-            _Piece(self.lines[first - 1][start[1] - 1 + open_ :].rstrip(), first, start[1] + open_)
-        ]
+            return [_Piece(line[column - 1 : end[1] - 1 - quote], first, column)]
+        segments = [_Piece(self.lines[first - 1][column - 1 :].rstrip(), first, column)]
         for n in range(first + 1, last + 1):
             line = self.lines[n - 1]
             if n == last:
-                line = line[: max(end[1] - 1 - close, 0)]
+                line = line[: max(end[1] - 1 - quote, 0)]
             text = line.strip(" \t")
             segments.append(_Piece(text, n, len(line) - len(line.lstrip(" \t")) + 1))
         return segments
@@ -628,15 +624,15 @@ def _align(value: str, segments: list[_Piece]) -> tuple[_Position, ...]:
                 index += 1
             if index < len(segments) and line.startswith(segments[index].text):
                 last = segments[index].position
-                joined = segments[index].text
+                joined = len(segments[index].text)
                 index += 1
                 while (
-                    len(joined) < len(line)
+                    joined < len(line)
                     and index < len(segments)
                     and segments[index].text
-                    and line.startswith(joined + " " + segments[index].text)
+                    and line.startswith(" " + segments[index].text, joined)
                 ):
-                    joined += " " + segments[index].text
+                    joined += 1 + len(segments[index].text)
                     index += 1
             else:
                 aligned = False
@@ -811,7 +807,7 @@ def _compose_healthcheck(doc: _Yaml, node: Node | None, origin: str) -> list[Sni
 # --- Makefile -----------------------------------------------------------------------------
 
 # `targets:` or `targets::`, not `X := y`, `X ::= y` or `X :::= y`
-_MAKE_RULE = re.compile(r" *(?P<targets>[^\s:#=][^:#=]*?) *(?P<colon>::?)(?![:=])(?P<rest>.*)")
+_MAKE_RULE = re.compile(r" *(?P<targets>[^\s:#=][^:#=]*)(?P<colon>::?)(?![:=])(?P<rest>.*)")
 _MAKE_CONDITIONAL = re.compile(r"\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b")
 _MAKE_DEFINE = re.compile(r"\s*(?:(?:export|override)\s+)*define\s+(\S+)")
 _MAKE_ENDEF = re.compile(r"\s*endef\b")
@@ -1044,6 +1040,8 @@ _HCL_PROVISIONER = re.compile(r'\bprovisioner\s+"(local-exec|remote-exec)"\s*\{'
 # an attribute starts a line, or follows the `{` of a one-line block
 _HCL_ATTRIBUTE = re.compile(r"(?m)(?:^|\{)[ \t]*(command|inline|interpreter)[ \t]*=[ \t]*")
 _HCL_HEREDOC = re.compile(r"<<(-?)([A-Za-z_][A-Za-z0-9_-]*)[ \t]*\r?\n")
+_HCL_TOKEN_START = re.compile(r'#|//|/\*|"|<<-?[A-Za-z_]')
+_HCL_BRACKET = re.compile(r"[{}\[\]]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -1057,15 +1055,22 @@ class _Token:
 
 @dataclass(frozen=True)
 class _Hcl:
+    """A Terraform file scanned once (regex-level, no HCL parser): its strings, heredocs and
+    comments; the bracket closing each opening one; the attributes directly in each block."""
+
     text: str
     tokens: list[_Token]
     starts: list[int]
+    closing: dict[int, int]  # offset of `{` or `[` -> offset of its match
+    members: dict[int, list[re.Match[str]]]  # offset of `{` -> its command/inline/... attributes
     locator: _Locator
 
     @classmethod
     def of(cls, text: str) -> _Hcl:
         tokens = _hcl_tokens(text)
-        return cls(text, tokens, [t.start for t in tokens], _Locator.of(text))
+        starts = [t.start for t in tokens]
+        closing, members = _hcl_structure(text, tokens, starts)
+        return cls(text, tokens, starts, closing, members, _Locator.of(text))
 
     def token_at(self, index: int) -> _Token | None:
         """The token starting exactly at `index`."""
@@ -1075,27 +1080,58 @@ class _Hcl:
         return None
 
     def inside_token(self, index: int) -> bool:
-        position = bisect_right(self.starts, index) - 1
-        return position >= 0 and index < self.tokens[position].end
+        return _inside(self.tokens, self.starts, index)
+
+    def closing_of(self, opening: int) -> int:
+        return self.closing.get(opening, len(self.text))
+
+
+def _inside(tokens: list[_Token], starts: list[int], index: int) -> bool:
+    position = bisect_right(starts, index) - 1
+    return position >= 0 and index < tokens[position].end
+
+
+def _hcl_structure(
+    text: str, tokens: list[_Token], starts: list[int]
+) -> tuple[dict[int, int], dict[int, list[re.Match[str]]]]:
+    """Match brackets and find the block each attribute is directly in, in one pass over the
+    code, so that nested or unclosed blocks cost no more than well-formed ones."""
+    events: list[tuple[int, str, re.Match[str] | None]] = [
+        (m.start(), m[0], None) for m in _HCL_BRACKET.finditer(text)
+    ]
+    events += [(m.start(1), "=", m) for m in _HCL_ATTRIBUTE.finditer(text)]
+    events.sort(key=lambda event: event[0])
+    closing: dict[int, int] = {}
+    members: dict[int, list[re.Match[str]]] = {}
+    open_: dict[str, list[int]] = {"{": [], "[": []}
+    for index, kind, attribute in events:
+        if _inside(tokens, starts, index):
+            continue
+        if kind in open_:
+            open_[kind].append(index)
+        elif kind in "}]":
+            stack = open_["{" if kind == "}" else "["]
+            if stack:
+                closing[stack.pop()] = index
+        elif attribute is not None and open_["{"]:
+            members.setdefault(open_["{"][-1], []).append(attribute)
+    return closing, members
 
 
 def _terraform(text: str) -> list[Snippet]:
+    if "provisioner" not in text:
+        return []
     text = _bom_as_space(text)
     hcl = _Hcl.of(text)
     found: list[Snippet] = []
     for match in _HCL_PROVISIONER.finditer(text):
-        if hcl.inside_token(match.start()):
-            continue
-        end = _hcl_closing(hcl, match.end(), "{", "}")
-        found += _provisioner(hcl, match[1], match.end() - 1, end)
+        if not hcl.inside_token(match.start()):
+            found += _provisioner(hcl, match[1], match.end() - 1)
     return found
 
 
-def _provisioner(hcl: _Hcl, kind: str, start: int, end: int) -> list[Snippet]:
-    values: dict[str, list[_Arg]] = {}
-    for attribute in _HCL_ATTRIBUTE.finditer(hcl.text, start, end):
-        if not hcl.inside_token(attribute.start(1)):
-            values[attribute[1]] = _hcl_strings(hcl, attribute.end())
+def _provisioner(hcl: _Hcl, kind: str, opening: int) -> list[Snippet]:
+    values = {m[1]: _hcl_strings(hcl, m.end()) for m in hcl.members.get(opening, [])}
     interpreter = values.get("interpreter")
     language = _interpreter_language(interpreter[0].value) if interpreter else "shell"
     if kind == "local-exec" and values.get("command"):
@@ -1117,12 +1153,10 @@ def _hcl_strings(hcl: _Hcl, index: int) -> list[_Arg]:
         return [_hcl_string(hcl, token)]
     if not hcl.text.startswith("[", index):
         return []
-    end = _hcl_closing(hcl, index + 1, "[", "]")
-    return [
-        _hcl_string(hcl, t)
-        for t in hcl.tokens
-        if index < t.start < end and t.kind in ("string", "heredoc")
+    within = hcl.tokens[
+        bisect_right(hcl.starts, index) : bisect_left(hcl.starts, hcl.closing_of(index))
     ]
+    return [_hcl_string(hcl, t) for t in within if t.kind != "comment"]
 
 
 def _hcl_string(hcl: _Hcl, token: _Token) -> _Arg:
@@ -1153,46 +1187,25 @@ def _hcl_heredoc(hcl: _Hcl, token: _Token) -> _Arg:
     )
 
 
-def _hcl_closing(hcl: _Hcl, index: int, opening: str, closing: str) -> int:
-    """The offset of the bracket closing the one just before `index`, skipping tokens."""
-    depth = 1
-    text = hcl.text
-    while index < len(text):
-        token = hcl.token_at(index)
-        if token is not None:
-            index = max(token.end, index + 1)
-            continue
-        if text[index] == opening:
-            depth += 1
-        elif text[index] == closing:
-            depth -= 1
-            if depth == 0:
-                return index
-        index += 1
-    return len(text)
-
-
 def _hcl_tokens(text: str) -> list[_Token]:
     """Strings, heredocs and comments, in order, so that nothing inside them is mistaken
     for structure."""
-    tokens = []
-    index = 0
-    while index < len(text):
-        char = text[index]
-        if char == "#" or text.startswith("//", index):
+    tokens: list[_Token] = []
+    candidate = _HCL_TOKEN_START.search(text)
+    while candidate:
+        index = candidate.start()
+        if candidate[0] in ("#", "//"):
             end = text.find("\n", index)
             tokens.append(_Token("comment", index, len(text) if end < 0 else end))
-        elif text.startswith("/*", index):
+        elif candidate[0] == "/*":
             end = text.find("*/", index + 2)
             tokens.append(_Token("comment", index, len(text) if end < 0 else end + 2))
-        elif char == '"':
+        elif candidate[0] == '"':
             tokens.append(_Token("string", index, _hcl_string_end(text, index)))
-        elif char == "<" and _HCL_HEREDOC.match(text, index):
+        elif _HCL_HEREDOC.match(text, index):
             tokens.append(_Token("heredoc", index, _hcl_heredoc_end(text, index)))
-        else:
-            index += 1
-            continue
-        index = max(tokens[-1].end, index + 1)
+        after = tokens[-1].end if tokens and tokens[-1].start == index else index + 1
+        candidate = _HCL_TOKEN_START.search(text, max(after, index + 1))
     return tokens
 
 

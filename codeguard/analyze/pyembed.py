@@ -7,6 +7,7 @@ import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from codeguard.analyze.pyscope import DECODED
 from codeguard.analyze.pyscope import UNKNOWN
 from codeguard.analyze.pyscope import marker
 from codeguard.matchers.python_call import Call
@@ -56,6 +57,7 @@ ARGV_LIST_CALLS = {
     "os.spawnvp": 2,
 }
 SHELL_METHODS = frozenset({"exec_command", "check_output_shell"})
+PYTHON_CALLS = frozenset({"builtins.exec", "builtins.eval", "builtins.compile"})
 SQL_CALLS = frozenset(
     {
         "sqlalchemy.text",
@@ -90,10 +92,17 @@ class Handoff:
     via: str
 
 
+# What a shell command decoded at run time looks like to the shell analyser: code it runs
+# but cannot see (reported by hidden-code-execution).
+HIDDEN = 'eval "$DECODED_AT_RUN_TIME"'
+
+
 def _texts(values: list[object]) -> list[str]:
     out: list[str] = []
     for v in values:
-        if isinstance(v, str):
+        if isinstance(v, str) and DECODED in v:
+            out.append(HIDDEN)
+        elif isinstance(v, str):
             out.append(v)
         elif isinstance(v, bytes):
             out.append(v.decode("utf-8", "replace"))
@@ -147,6 +156,10 @@ def handoffs(c: Call) -> Iterator[Handoff]:
             texts = _texts(resolver.values(node, c.scope))
             if texts:
                 yield Handoff("shell", tuple(texts), c, name)
+    if names & PYTHON_CALLS and c.node.args:
+        codes = [v for v in resolver.values(c.node.args[0], c.scope) if isinstance(v, str)]
+        if codes:
+            yield Handoff("python", tuple(codes), c, sorted(names & PYTHON_CALLS)[0])
     func = c.node.func
     method = func.attr if isinstance(func, ast.Attribute) else ""
     if method in SHELL_METHODS and c.node.args:

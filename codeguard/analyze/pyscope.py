@@ -74,6 +74,40 @@ _PATH_METHODS_SAME = frozenset(
 )
 _PATH_WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
 _HOME_VARS = frozenset({"HOME", "USERPROFILE"})
+_ITER_WRAPPERS = frozenset(
+    {
+        "builtins.sorted",
+        "builtins.list",
+        "builtins.reversed",
+        "builtins.tuple",
+        "builtins.set",
+        "builtins.filter",
+        "builtins.enumerate",
+        "builtins.iter",
+    }
+)
+_DECODERS = frozenset(
+    {
+        "base64.b64decode",
+        "base64.b32decode",
+        "base64.b16decode",
+        "base64.a85decode",
+        "base64.b85decode",
+        "base64.urlsafe_b64decode",
+        "base64.decodebytes",
+        "binascii.a2b_base64",
+        "binascii.unhexlify",
+        "binascii.a2b_hex",
+        "codecs.decode",
+        "zlib.decompress",
+        "gzip.decompress",
+        "bz2.decompress",
+        "lzma.decompress",
+        "bytes.fromhex",
+        "marshal.loads",
+    }
+)
+DECODED = "\ue000decoded\ue001"
 TEMP_PATH = "/tmp/tmp.codeguard"
 
 
@@ -120,9 +154,20 @@ class Resolver:
                 inner = Scope(node, sc, "function")
                 self.scopes[id(node)] = inner
                 args = node.args
-                for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-                    if a is not None:
-                        inner.bind(a.arg, "param", None)
+                positional = [*args.posonlyargs, *args.args]
+                defaults: dict[str, ast.expr] = dict(
+                    zip(
+                        [a.arg for a in positional[len(positional) - len(args.defaults) :]],
+                        args.defaults,
+                        strict=False,
+                    )
+                )
+                for kw, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
+                    if d is not None:
+                        defaults[kw.arg] = d
+                for param in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
+                    if param is not None:
+                        inner.bind(param.arg, "param", defaults.get(param.arg))
                 stack.extend((d, sc) for d in [*args.defaults, *args.kw_defaults] if d is not None)
                 body = node.body if isinstance(node.body, list) else [node.body]
                 stack.extend((child, inner) for child in body)
@@ -354,8 +399,13 @@ class Resolver:
                 iterable = value[0] if isinstance(value, tuple) else value
                 if isinstance(iterable, ast.AST):
                     out.extend(self._iter_values(iterable, where, depth))
+            elif kind == "param":
+                out.append(marker(node.id))
+                if isinstance(value, ast.AST):
+                    # a default reaches the body whenever the caller leaves it out
+                    out.extend(self.values(value, where.parent or where, depth + 1))
             else:
-                out.append(marker(node.id) if kind == "param" else UNKNOWN)
+                out.append(UNKNOWN)
         return out or [UNKNOWN]
 
     def _with_values(self, node: ast.AST, sc: Scope, depth: int) -> list[object]:
@@ -369,6 +419,10 @@ class Resolver:
             return [v for e in node.elts[:MAX_VALUES] for v in self.values(e, sc, depth + 1)]
         if isinstance(node, ast.Call):
             names = self.qualnames(node.func, sc, depth + 1)
+            if names & _ITER_WRAPPERS and node.args:
+                return self._iter_values(
+                    node.args[-1 if "builtins.filter" in names else 0], sc, depth + 1
+                )
             if names & _WALKERS and node.args:
                 return [_inside(v) for v in self.values(node.args[0], sc, depth + 1)]
             if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_WALK_METHODS:
@@ -408,6 +462,10 @@ class Resolver:
             return [_dirname(v) for v in self.values(args[0], sc, depth + 1)]
         if names & _TEMP:
             return [TEMP_PATH]
+        if names & _DECODERS:
+            return [DECODED]
+        if names & {"shlex.split"} and args:
+            return [_shlex_split(v) for v in self.values(args[0], sc, depth + 1)]
         if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and args:
             keys = self.values(args[0], sc, depth + 1)
             out = [_env(k) for k in keys]
@@ -436,6 +494,24 @@ class Resolver:
                 ] or [UNKNOWN]
             if method == "format":
                 return [_as_text(v, "format") for v in self.values(node.func.value, sc, depth + 1)]
+            if method in ("decode", "encode", "strip", "rstrip", "lstrip"):
+                base = self.values(node.func.value, sc, depth + 1)
+                if (
+                    method == "decode"
+                    and node.args
+                    and any(
+                        isinstance(v, str) and "rot" in v.lower()
+                        for a in node.args
+                        for v in self.values(a, sc, depth + 1)
+                    )
+                ):
+                    return [DECODED]
+                return [
+                    v.decode("utf-8", "replace")
+                    if isinstance(v, bytes) and method == "decode"
+                    else v
+                    for v in base
+                ]
         return [UNKNOWN]
 
     def _attribute_values(self, node: ast.Attribute, sc: Scope, depth: int) -> list[object]:
@@ -448,7 +524,35 @@ class Resolver:
         names = self.qualnames(node, sc, depth + 1)
         if "os.sep" in names or "os.path.sep" in names:
             return ["/"]
+        if "sys.executable" in names:
+            return ["python3"]
+        if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+            owner = _enclosing_class(sc)
+            if owner is not None and node.attr in owner.bindings:
+                out: list[object] = []
+                for kind, value in owner.bindings[node.attr]:
+                    if kind == "expr" and isinstance(value, ast.AST):
+                        out.extend(self.values(value, owner, depth + 1))
+                return out or [UNKNOWN]
         return [UNKNOWN]
+
+
+def _enclosing_class(sc: Scope) -> Scope | None:
+    """The class whose method `sc` is (for `self.attr` defaults)."""
+    if sc.kind == "function" and sc.parent is not None and sc.parent.kind == "class":
+        return sc.parent
+    return None
+
+
+def _shlex_split(value: object) -> object:
+    import shlex
+
+    if not isinstance(value, str):
+        return UNKNOWN
+    try:
+        return tuple(shlex.split(value))
+    except ValueError:
+        return UNKNOWN
 
 
 def _as_text(value: object, why: str) -> str:

@@ -39,6 +39,10 @@ INTERPRETERS = {
     "deno": "javascript",
     "bun": "javascript",
     "php": "php",
+    "awk": "awk",
+    "gawk": "awk",
+    "mawk": "awk",
+    "nawk": "awk",
 }
 # Options of common wrappers that take a value (the value is not the wrapped command).
 _WRAPPERS: dict[str, frozenset[str]] = {
@@ -357,18 +361,11 @@ class _Walker:
                 piped.extend(
                     c for c in r.named_children if c.type in ("pipeline", "command", "list")
                 )
-            elif r.type == "herestring_redirect":
-                words = [
-                    w for c in r.named_children for w in self.words(c, state, ctx, split=False)
-                ]
-                heredoc = _Stdin("literal", " ".join(words) + "\n", r)
-            elif r.type == "file_redirect":
-                dest = r.child_by_field_name("destination")
-                op = next((ctx.text(c) for c in r.children if not c.is_named), "")
-                if op in ("<", "<>") and dest is not None:
-                    heredoc = _Stdin("file", ctx.text(dest), dest)
-            if r.type != "heredoc_redirect":
-                self.expansions_in(r, state, ctx)
+            elif r.type in ("herestring_redirect", "file_redirect"):
+                found, _ = self.redirect_inputs([r], state, ctx)
+                heredoc = found or heredoc
+                if found is None or found.kind == "file" or r.type == "herestring_redirect":
+                    self.expansions_in(r, state, ctx)
         if body is None:
             return
         outs = tuple(self.redirect_pairs(redirects, state, ctx))
@@ -386,6 +383,36 @@ class _Walker:
                         previous = self.stdout_of(inner, sub, ctx)
                 else:
                     self.statement(part, sub, ctx, previous)
+
+    def redirect_inputs(
+        self, redirects: list[Node], state: _State, ctx: _Ctx
+    ) -> tuple[_Stdin | None, list[tuple[str, str]]]:
+        """What redirections feed a command (stdin) and where its output goes."""
+        stdin: _Stdin | None = None
+        for r in redirects:
+            if r.type == "herestring_redirect":
+                words = [
+                    w for c in r.named_children for w in self.words(c, state, ctx, split=False)
+                ]
+                stdin = _Stdin("literal", " ".join(words) + "\n", r)
+            elif r.type == "file_redirect":
+                dest = r.child_by_field_name("destination")
+                op = next((ctx.text(c) for c in r.children if not c.is_named), "")
+                if op in ("<", "<>") and dest is not None:
+                    stdin = self.file_input(dest, state, ctx)
+        return stdin, self.redirect_pairs(redirects, state, ctx)
+
+    def file_input(self, dest: Node, state: _State, ctx: _Ctx) -> _Stdin:
+        """`< file` reads a file; `< <(cmd)` reads what cmd prints."""
+        if dest.type == "process_substitution":
+            inner = [c for c in dest.named_children if c.type in _STATEMENTS]
+            sub = _State(dict(state.env), state.cwd, state.functions)
+            for c in inner:
+                self.statement(c, sub, ctx)
+            if len(inner) == 1:
+                return self.stdout_of(inner[0], sub, ctx)
+            return _Stdin("unknown", "a process substitution", dest)
+        return _Stdin("file", ctx.text(dest), dest)
 
     def redirect_pairs(
         self, redirects: list[Node], state: _State, ctx: _Ctx
@@ -422,6 +449,11 @@ class _Walker:
             return _Stdin("literal" if not has_unknown(text) else "unknown", text, node)
         if name == "cat" and not [a for a in args if not a.startswith("-")] and stdin is not None:
             return stdin
+        if name == "find":
+            starts, expr = _find_starts(args)
+            filtered = any(a in _FIND_TESTS for a in expr)
+            paths = [s_ if not filtered else s_.rstrip("/") + "/**" for s_ in starts]
+            return _Stdin("paths", " ".join(paths), node)
         if node.type == "redirected_statement" and name == "cat" and stdin is not None:
             return stdin
         return _Stdin("unknown", name, node)
@@ -454,6 +486,11 @@ class _Walker:
         redirects: tuple[tuple[str, str], ...] = (),
     ) -> None:
         env = dict(state.env)
+        own = [c for c in node.named_children if c.type in ("herestring_redirect", "file_redirect")]
+        if own:
+            inner_stdin, inner_outs = self.redirect_inputs(own, state, ctx)
+            stdin = inner_stdin or stdin
+            redirects = (*redirects, *inner_outs)
         for child in node.named_children:
             if child.type == "variable_assignment":
                 name = child.child_by_field_name("name")
@@ -480,6 +517,8 @@ class _Walker:
         self.run(words, local, ctx, span, stdin, redirects, ctx.text(node), ctx.via)
         if len(words) >= 1 and _basename(words[0]) in ("cd", "pushd"):
             state.cwd = _chdir(state.cwd, words[1] if len(words) > 1 else "~")
+        if _basename(words[0]) == "set" and "--" in words:
+            state.env.update(_positional(words[words.index("--") + 1 :]))
         if _basename(words[0]) in ("export", "readonly", "local", "declare", "typeset"):
             for word in words[1:]:
                 if "=" in word and not word.startswith("-"):
@@ -509,8 +548,16 @@ class _Walker:
                 via, span, f"the command name is computed at run time: {display(raw_name)}", text
             )
             return
-        if name in state.functions and len(via) < MAX_DEPTH and name not in via:
-            return  # the body was analysed where it was defined
+        if name in state.functions:
+            # a call runs the body with its arguments as $1, $2, ... and "$@"
+            if via.count(name) < 2 and len(via) < MAX_DEPTH:
+                env = {**state.env, **_positional(list(args))}
+                body_state = _State(env, state.cwd, state.functions)
+                nested = _Ctx(
+                    ctx.data, ctx.lines, (*via, name), ctx.outer or span, ctx.depth, ctx.exprs
+                )
+                self.statement(state.functions[name], body_state, nested)
+            return
         cmd = Command(
             name=name,
             args=args,
@@ -522,15 +569,18 @@ class _Walker:
             cwd=state.cwd,
             redirects=redirects,
             stdin=stdin.kind if stdin is not None else "",
-            stdin_text=stdin.text[:4096] if stdin is not None and stdin.kind == "literal" else "",
+            stdin_text=stdin.text[:4096]
+            if stdin is not None and stdin.kind in ("literal", "paths")
+            else "",
             text=text,
         )
         inner = self.follow(cmd, state, ctx, span, stdin)
         if inner:
             cmd = replace(cmd, runs_unknown_code=inner)
         self.out.commands.append(cmd)
-        for synthetic in _synthetic(cmd):
-            self.out.commands.append(synthetic)
+        if len(via) < MAX_DEPTH:
+            for words2, via2 in _synthetic(cmd):
+                self.run(words2, state, ctx, span, None, (), text, via2)
 
     def follow(
         self, cmd: Command, state: _State, ctx: _Ctx, span: _Span, stdin: _Stdin | None
@@ -549,13 +599,17 @@ class _Walker:
                 self.script(script, sub_state, (*via, "-c"), span, depth)
                 return ""
             positional = [a for a in args if not a.startswith("-")]
+            if positional and positional[0].startswith("/dev/fd/"):
+                return _substituted_code(name, positional[0])
             if positional:
                 return ""  # a script file: its contents are scanned where they are written
             return self.from_stdin(name, "shell", stdin, sub_state, ctx, span, via, depth)
         if name == "eval" or (name in (".", "source") and args):
             if name in (".", "source"):
                 target = args[0]
-                if target.startswith("/dev/fd/") or has_unknown(target):
+                if target.startswith("/dev/fd/"):
+                    return _substituted_code(name, target)
+                if has_unknown(target):
                     return f"`{name}` runs code that cannot be seen: {display(target)[:80]}"
                 return ""
             code = " ".join(args)
@@ -573,27 +627,48 @@ class _Walker:
             if remote:
                 self.script(remote, _State({}, ""), via, span, depth)
             return ""
-        if (
-            name in ("docker", "podman", "kubectl", "oc")
-            and args[:1]
-            and args[0] in ("exec", "run")
-        ):
-            inner = _after_double_dash_or_image(name, args)
+        if name in ("docker", "podman", "kubectl", "oc", "nerdctl"):
+            inner = _container_command(name, args)
             if inner:
                 self.run(inner, _State({}, ""), ctx, span, None, (), cmd.text, via)
             return ""
         if name in INTERPRETERS:
             language = INTERPRETERS[name]
-            flag = ("-c",) if language == "python" else ("-e", "-E", "--eval", "-r")
-            one_liner = _option_value(args, flag)
-            if one_liner is not None:
+            flag = ("-c",) if language == "python" else ("-e", "-E", "--eval", "-r", "-p")
+            one_liner = _awk_program(args) if language == "awk" else _option_value(args, flag)
+            if one_liner is not None and language == "python":
                 self.embed(language, one_liner, span, via)
+                return ""
+            if one_liner is not None:
+                self.one_liner(one_liner, sub_state, ctx, span, via, depth)
                 return ""
             if not [a for a in args if not a.startswith("-")] or args[-1:] == ["-"]:
                 return self.from_stdin(name, language, stdin, sub_state, ctx, span, via, depth)
             return ""
         self.database_clients(cmd, stdin, span, via)
         return ""
+
+    def one_liner(
+        self, code: str, state: _State, ctx: _Ctx, span: _Span, via: tuple[str, ...], depth: int
+    ) -> None:
+        """perl/ruby/node/php/awk one-liners: the shell commands they run and what they delete."""
+        for command in _ONE_LINER_SHELL.finditer(code):
+            self.script(command.group("cmd") or command.group("bt"), state, via, span, depth)
+        for call in _ONE_LINER_DELETE.finditer(code):
+            target = call.group("path") if call.group("path") is not None else "~"
+            self.out.commands.append(
+                Command(
+                    name="rm",
+                    args=("-rf", target),
+                    line=span.line,
+                    column=span.column,
+                    end_line=span.end_line,
+                    end_column=span.end_column,
+                    via=(*via, call.group("fn")),
+                    cwd=state.cwd,
+                    text=call.group(0),
+                )
+            )
 
     def from_stdin(
         self,
@@ -642,8 +717,14 @@ class _Walker:
             elif stdin is not None and stdin.kind == "literal":
                 self.embed("mongo", stdin.text, span, (*via, name))
             return
-        elif name == "redis-cli":
-            return  # its arguments are the command: matched as they are
+        elif name in ("redis-cli", "valkey-cli", "keydb-cli"):
+            if stdin is not None and stdin.kind == "literal":
+                for line in stdin.text.splitlines()[:64]:
+                    if line.strip():
+                        self.out.commands.append(
+                            replace(cmd, args=(*cmd.args, *line.split()), via=(*via, "stdin"))
+                        )
+            return
         else:
             return
         if sql is not None:
@@ -735,7 +816,7 @@ class _Walker:
                 if child.type == "string_content":
                     out.append((self.placeholders(_unescape_dq(ctx.text(child)), state), "q"))
                 else:
-                    out.extend((t, "q") for t, _ in self.segments(child, state, ctx, True))
+                    out.extend(self.segments(child, state, ctx, True))
             return out or [("", "q")]
         if kind == "string_content":
             return [(self.placeholders(_unescape_dq(ctx.text(node)), state), "q")]
@@ -743,7 +824,9 @@ class _Walker:
             return [s for c in node.named_children for s in self.segments(c, state, ctx, quoted)]
         if kind == "simple_expansion":
             name = ctx.text(node)[1:]
-            return [(self.lookup(name, state), "q" if quoted else "exp")]
+            # "$@" is the one expansion that splits into words even when quoted
+            split_anyway = name in ("@",) and "@" in state.env
+            return [(self.lookup(name, state), "exp" if split_anyway or not quoted else "q")]
         if kind == "expansion":
             return [(self.expansion(node, state, ctx), "q" if quoted else "exp")]
         if kind == "command_substitution":
@@ -751,7 +834,13 @@ class _Walker:
             return [(value, "q" if quoted else "exp")]
         if kind == "process_substitution":
             self.expansions_in(node, state, ctx)
-            return [("/dev/fd/63", "q")]
+            ran = " ".join(
+                display(w)
+                for c in node.named_children
+                if c.type == "command"
+                for w in self.command_words(c, state, ctx)
+            )
+            return [("/dev/fd/63" + unknown("<(" + ran[:60] + ")"), "q")]
         if kind == "arithmetic_expansion":
             return [(unknown("arithmetic"), "q")]
         if kind == "brace_expression":
@@ -893,6 +982,47 @@ class _Ctx:
         line = self.lines[row] if row < len(self.lines) else ""
         encoded = line.encode("utf-8", "surrogatepass")
         return len(encoded[:byte_col].decode("utf-8", "replace")) + 1
+
+
+_ONE_LINER_SHELL = re.compile(
+    r"\b(?:system|exec|execSync|spawnSync|popen|shell_exec|passthru|proc_open|qx)\s*\(?\s*"
+    r"(?P<q>['\"`])(?P<cmd>(?:(?!(?P=q)).){2,400})(?P=q)|`(?P<bt>[^`]{2,400})`"
+)
+_HOME_EXPR = (
+    r"(?:require\(\s*['\"]os['\"]\s*\)\.homedir\(\)|os\.homedir\(\)|homedir\(\)|Dir\.home|"
+    r"ENV\[['\"]HOME['\"]\]|\$ENV\{HOME\}|process\.env\.HOME|getenv\(['\"]HOME['\"]\))"
+)
+_ONE_LINER_DELETE = re.compile(
+    r"(?P<fn>rmSync|rmdirSync|rm_rf|rm_r|remove_tree|rmtree|rimraf(?:\.sync)?|removeSync|"
+    r"emptyDirSync|rm -rf|deleteDirectory)\s*\(?\s*(?:(?P<q>['\"])(?P<path>[^'\"]{1,300})(?P=q)|"
+    + _HOME_EXPR
+    + r")"
+)
+
+
+def _positional(args: list[str]) -> dict[str, str]:
+    env = {str(i): a for i, a in enumerate(args[:9], start=1)}
+    env["@"] = " ".join(args)
+    env["*"] = " ".join(args)
+    env["#"] = str(len(args))
+    return env
+
+
+def _awk_program(args: list[str]) -> str | None:
+    """The program text of `awk [-F sep] [-v var=val] 'program' files...`."""
+    i = 0
+    while i < len(args):
+        a = args[i]
+        if a in ("-F", "-v", "-f", "--field-separator", "--assign", "--file"):
+            if a in ("-f", "--file"):
+                return None
+            i += 2
+            continue
+        if a.startswith("-") and len(a) > 1:
+            i += 1
+            continue
+        return a
+    return None
 
 
 def _line_start_escapes(text: str) -> str:
@@ -1092,6 +1222,8 @@ def _unwrap(words: list[str], via: tuple[str, ...]) -> tuple[list[str], tuple[st
                 continue
         if name not in _WRAPPERS:
             return words, via
+        if name == "command" and len(words) > 1 and words[1] in ("-v", "-V"):
+            return words, via  # only looks the name up
         takes_value = _WRAPPERS[name]
         i = 1
         leading = _WRAPPER_LEADING_ARGS.get(name, 0)
@@ -1129,13 +1261,8 @@ def _ssh_command(args: list[str]) -> str:
     return " ".join(rest)
 
 
-def _after_double_dash_or_image(tool: str, args: list[str]) -> list[str]:
-    """The command of `kubectl exec POD -- CMD`, `docker exec CTR CMD`, `docker run IMG CMD`."""
-    if "--" in args:
-        return args[args.index("--") + 1 :]
-    if tool in ("kubectl", "oc"):
-        return []
-    takes_value = {
+_CONTAINER_VALUES = frozenset(
+    {
         "-e",
         "--env",
         "-u",
@@ -1154,15 +1281,82 @@ def _after_double_dash_or_image(tool: str, args: list[str]) -> list[str]:
         "--label",
         "--mount",
         "--platform",
+        "-n",
+        "--namespace",
+        "-c",
+        "--container",
+        "--context",
+        "--kubeconfig",
+        "--cpus",
+        "-m",
+        "--memory",
+        "--restart",
+        "--hostname",
+        "-h",
+        "--pull",
+        "--runtime",
     }
-    i = 1
-    while i < len(args):
-        a = args[i]
-        if a.startswith("-"):
-            i += 2 if a in takes_value else 1
-            continue
-        break
-    return args[i + 1 :]
+)
+
+
+def _container_command(tool: str, args: list[str]) -> list[str]:
+    """The command of `kubectl exec POD -- CMD`, `docker exec CTR CMD`, `docker run IMG CMD`,
+    with paths inside a bind mount (`-v /:/host`) mapped back to the host."""
+    head = args[: args.index("--")] if "--" in args else args
+    sub = next((a for a in head if a in ("exec", "run")), "")
+    if not sub:
+        return []
+    if "--" in args:
+        inner = args[args.index("--") + 1 :]
+    elif tool in ("kubectl", "oc"):
+        return []
+    else:
+        i = args.index(sub) + 1
+        while i < len(args) and args[i].startswith("-"):
+            i += 2 if args[i] in _CONTAINER_VALUES and "=" not in args[i] else 1
+        inner = args[i + 1 :]
+    mounts: list[tuple[str, str]] = []
+    for i, a in enumerate(args):
+        spec = ""
+        if a in ("-v", "--volume") and i + 1 < len(args):
+            spec = args[i + 1]
+        elif a.startswith("--volume="):
+            spec = a.split("=", 1)[1]
+        if spec.count(":") >= 1:
+            host, container = spec.split(":")[:2]
+            if host.startswith(("/", "~")):
+                mounts.append((container.rstrip("/") or "/", host))
+        if (a.startswith("--mount") and "=" in a) or (a == "--mount" and i + 1 < len(args)):
+            opts = dict(
+                kv.split("=", 1)
+                for kv in (a.split("=", 1)[1] if "=" in a else args[i + 1]).split(",")
+                if "=" in kv
+            )
+            src = opts.get("source") or opts.get("src", "")
+            dst = opts.get("target") or opts.get("destination") or opts.get("dst", "")
+            if src.startswith("/") and dst:
+                mounts.append((dst.rstrip("/") or "/", src))
+    return [_host_path(w, mounts) for w in inner]
+
+
+def _host_path(word: str, mounts: list[tuple[str, str]]) -> str:
+    for container, host in sorted(mounts, key=lambda m: -len(m[0])):
+        if word == container or word.startswith(container + "/"):
+            rest = word[len(container) :]
+            return (host.rstrip("/") + rest) or "/"
+    return word
+
+
+def _substituted_code(name: str, target: str) -> str:
+    """`source <(cmd)`: fine when cmd is a local tool's init or completion output."""
+    m = re.search(f"{UNKNOWN_OPEN}<\\((.*)\\){UNKNOWN_CLOSE}", target)
+    inner = m.group(1) if m else ""
+    local_tool = _INIT_IDIOM.match(inner) or re.search(r"\bcompletions?\b", inner)
+    download = re.match(r"\s*(curl|wget|fetch|http|https|nc|base64|openssl|xxd)\b", inner)
+    if inner and local_tool and not download:
+        return ""
+    shown = inner or "a process substitution"
+    return f"`{name}` runs the output of `{shown[:60]}`, which cannot be seen"
 
 
 def _is_init_idiom(text: str) -> bool:
@@ -1170,7 +1364,7 @@ def _is_init_idiom(text: str) -> bool:
     return bool(m and _INIT_IDIOM.match(m.group(1) or m.group(2) or ""))
 
 
-def _synthetic(cmd: Command) -> list[Command]:
+def _synthetic(cmd: Command) -> list[tuple[list[str], tuple[str, ...]]]:
     """Commands that other commands run on their behalf: `find -delete`, `xargs rm`."""
     if cmd.name == "find":
         return _find(cmd)
@@ -1214,46 +1408,46 @@ _FIND_TESTS = frozenset(
 )
 
 
-def _find(cmd: Command) -> list[Command]:
-    args = list(cmd.args)
+def _find_starts(args: list[str]) -> tuple[list[str], list[str]]:
+    """(start paths, expression) of a `find` command line."""
     starts: list[str] = []
     i = 0
-    while i < len(args) and args[i] in ("-H", "-L", "-P"):
+    while i < len(args) and args[i] in ("-H", "-L", "-P", "-O0", "-O1", "-O2", "-O3"):
         i += 1
     while i < len(args) and not args[i].startswith(("-", "(", "!")):
         starts.append(args[i])
         i += 1
-    expr = args[i:]
-    starts = starts or ["."]
+    return starts or ["."], args[i:]
+
+
+def _find(cmd: Command) -> list[tuple[list[str], tuple[str, ...]]]:
+    starts, expr = _find_starts(list(cmd.args))
     filtered = any(a in _FIND_TESTS for a in expr)
-    out: list[Command] = []
+    # unfiltered, everything below the start goes; filtered, what matches below it
+    targets = starts if not filtered else [s.rstrip("/") + "/**" for s in starts]
     via = (*cmd.via, "find")
+    out: list[tuple[list[str], tuple[str, ...]]] = []
     if "-delete" in expr:
-        # unfiltered, everything below the start goes; filtered, what matches below it
-        targets = starts if not filtered else [s.rstrip("/") + "/**" for s in starts]
-        flags = ("-r",) if not filtered else ("-f",)
-        out.append(replace(cmd, name="rm", args=(*flags, *targets), via=via, runs_unknown_code=""))
+        out.append((["rm", "-r" if not filtered else "-f", *targets], via))
     for j, a in enumerate(expr):
         if a in ("-exec", "-execdir", "-ok", "-okdir") and j + 1 < len(expr):
             end = next(
                 (k for k in range(j + 1, len(expr)) if expr[k] in (";", "+", "\\;")), len(expr)
             )
             inner = expr[j + 1 : end]
-            inner, _ = _unwrap(inner, ())
             if not inner:
                 continue
-            name = _basename(inner[0])
-            targets = [s if not filtered else s.rstrip("/") + "/**" for s in starts]
-            rest = [t for w in inner[1:] for t in (targets if w == "{}" else [w])]
-            if "{}" not in inner[1:]:
-                rest += targets
-            out.append(replace(cmd, name=name, args=tuple(rest), via=via, runs_unknown_code=""))
+            words = [
+                t for w in inner for t in (targets if w == "{}" else [w.replace("{}", targets[0])])
+            ]
+            if "{}" not in " ".join(inner):
+                words += targets
+            out.append((words, via))
     return out
 
 
-def _xargs(cmd: Command) -> list[Command]:
-    args = list(cmd.args)
-    takes_value = {
+_XARGS_VALUES = frozenset(
+    {
         "-I",
         "-i",
         "-n",
@@ -1271,20 +1465,35 @@ def _xargs(cmd: Command) -> list[Command]:
         "--arg-file",
         "-j",
         "--jobs",
+        "--replace",
     }
+)
+
+
+def _xargs(cmd: Command) -> list[tuple[list[str], tuple[str, ...]]]:
+    args = list(cmd.args)
+    replace_str = ""
     i = 0
     while i < len(args) and args[i].startswith("-"):
-        i += 2 if args[i] in takes_value else 1
+        arg = args[i]
+        if arg in ("-I", "--replace") and i + 1 < len(args):
+            replace_str = args[i + 1]
+        elif arg.startswith("-I") and len(arg) > 2:
+            replace_str = arg[2:]
+        i += 2 if arg in _XARGS_VALUES else 1
     inner = args[i:]
+    items: list[str]
     if cmd.name == "parallel" and ":::" in inner:
         k = inner.index(":::")
-        items = inner[k + 1 :]
-        inner = inner[:k] + items
-    inner, via = _unwrap(inner, (*cmd.via, cmd.name))
+        items, inner = inner[k + 1 :], inner[:k]
+        replace_str = replace_str or "{}"
+    elif cmd.stdin in ("literal", "paths"):
+        items = cmd.stdin_text.split()
+    else:
+        items = [unknown("stdin")]
+    via = (*cmd.via, cmd.name)
     if not inner:
-        return []
-    name = _basename(inner[0])
-    # The arguments come from stdin: unknown unless they were echoed literally.
-    piped = cmd.stdin_text.split() if cmd.stdin == "literal" else [unknown("stdin")]
-    items = inner[1:] + piped
-    return [replace(cmd, name=name, args=tuple(items), via=via, runs_unknown_code="")]
+        inner = ["echo"]
+    if replace_str and any(replace_str in w for w in inner):
+        return [([w.replace(replace_str, item) for w in inner], via) for item in items[:8]]
+    return [([*inner, *items], via)]

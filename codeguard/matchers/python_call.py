@@ -18,7 +18,7 @@ from codeguard.analyze.shell import UNKNOWN_OPEN
 from codeguard.analyze.shell import display
 from codeguard.matchers import Hit
 from codeguard.ruleset import ArgPredicate
-from codeguard.ruleset import Rule
+from codeguard.ruleset import PyCall
 from codeguard.targets import protected_target
 
 
@@ -104,11 +104,20 @@ def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
     )
 
 
-def _matches(c: Call, rule: Rule) -> bool:
-    if c.names & set(rule.callees):
+def matches(c: Call, spec: PyCall) -> bool:
+    """Whether a call is one the pattern names (by qualified name or method name)."""
+    if c.names & set(spec.callees):
         return True
     func = c.node.func
-    return bool(rule.methods) and isinstance(func, ast.Attribute) and func.attr in rule.methods
+    return bool(spec.methods) and isinstance(func, ast.Attribute) and func.attr in spec.methods
+
+
+def fires(c: Call, spec: PyCall, paths: Paths) -> bool:
+    if not matches(c, spec):
+        return False
+    if not all(holds(c, p, paths) for p in spec.args):
+        return False
+    return not any(holds(c, p, paths) for p in spec.unless)
 
 
 def _first_value(c: Call) -> str:
@@ -126,23 +135,8 @@ def _first_value(c: Call) -> str:
     return repr(display(shown)) if shown is not None else "…"
 
 
-def find(units: list[Unit], rules: list[Rule], paths: Paths) -> list[Hit]:
-    hits: list[Hit] = []
-    for unit in units:
-        for c in calls(unit):
-            for rule in rules:
-                if not _matches(c, rule):
-                    continue
-                if not all(holds(c, p, paths) for p in rule.args):
-                    continue
-                if any(holds(c, p, paths) for p in rule.unless):
-                    continue
-                hits.append(hit(rule.id, c, callee_name(c, rule)))
-    return hits
-
-
-def callee_name(c: Call, rule: Rule) -> str:
-    matched = sorted(c.names & set(rule.callees))
+def callee_name(c: Call, spec: PyCall) -> str:
+    matched = sorted(c.names & set(spec.callees))
     if matched:
         return matched[0]
     func = c.node.func
