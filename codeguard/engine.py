@@ -166,13 +166,23 @@ class _Run:
             else:
                 self.text_rules(inner, f"<{emb.language}>", place)
 
-    def sql(self, snippet: Snippet, where: _Where | None) -> None:
+    def sql(self, snippet: Snippet, where: _Where | None, depth: int = 0) -> None:
         rules = self.applicable("sql", "<sql>") if where is not None else self.applicable("sql")
         if not rules:
             return
+        from codeguard.analyze.sql import looks_like_sql
         from codeguard.analyze.sql import sql_facts
         from codeguard.matchers.sql import matches
 
+        if depth < 2:
+            # dynamic SQL: `EXECUTE 'DROP TABLE x'` in a function or DO block runs too
+            for literal in _SQL_STRING.finditer(snippet.text):
+                inner = literal.group(1).replace("''", "'")
+                if looks_like_sql(inner):
+                    line = snippet.text.count("\n", 0, literal.start()) + 1
+                    column = literal.start() - snippet.text.rfind("\n", 0, literal.start())
+                    place = where or self._place(snippet, line, column, line, column + 1)
+                    self.sql(whole("sql", inner), place, depth + 1)
         for fact in sql_facts(snippet.text):
             place = where or self._place(
                 snippet, fact.line, fact.column, fact.end_line, fact.end_column
@@ -299,6 +309,9 @@ def _in_test(c: object) -> bool:
     return False
 
 
+_SQL_STRING = re.compile(r"\bEXEC(?:UTE)?\s+(?:IMMEDIATE\s+)?'((?:[^']|'')*)'", re.IGNORECASE)
+
+
 def _via(outer: tuple[str, ...], origin: str, inner: tuple[str, ...]) -> tuple[str, ...]:
     chain = [*outer]
     if origin and origin not in chain:
@@ -378,9 +391,15 @@ def _languages(run: _Run, change: FileChange, words: re.Pattern[str] | None) -> 
         return
     if change.post_image is None:
         return  # a fragment of a non-Python file: its lines went through the text rules
+    from codeguard.analyze.embedded import file_kind
     from codeguard.analyze.embedded import snippets
 
+    makefile = file_kind(change.path, change.post_image) == "makefile"
     for snippet in snippets(change.path, change.post_image):
+        if makefile and snippet.language == "shell":
+            from codeguard.analyze.makevars import resolve
+
+            snippet = resolve(snippet, change.post_image)
         if snippet.language == "shell":
             run.shell(snippet, None, 0)
         elif snippet.language == "sql":

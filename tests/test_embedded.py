@@ -131,7 +131,9 @@ def test_shell_script_is_one_snippet_of_the_whole_file() -> None:
 
 def test_sql_file_is_one_snippet_and_python_gives_none() -> None:
     sql = "BEGIN;\nDROP TABLE users;\nCOMMIT;\n"
-    assert only(snippets("db/0042.sql", sql)).language == "sql"
+    statements = only(snippets("db/0042.sql", sql))
+    assert statements.language == "sql"
+    assert points_at(statements, sql, "DROP TABLE")
     assert snippets("app.py", "import shutil\nshutil.rmtree('/')\n") == []
     assert file_kind("app.py", "") == "python"
 
@@ -897,14 +899,15 @@ SHELL_LINE = (
 def test_literal_block_lines_map_exactly_whatever_the_indentation(
     lines: list[str], indent: int, extra: list[int]
 ) -> None:
+    # deeper than `run` (column 9); the first line sets the block's indentation
     body = "".join(
-        f"{' ' * (indent + 8 + e)}{line.rstrip()}\n" for line, e in zip(lines, extra, strict=False)
+        f"{' ' * (indent + 10 + e)}{line.rstrip()}\n"
+        for line, e in zip(lines, [0, *extra], strict=False)
     )
     pad = " " * indent
     text = f"jobs:\n{pad}  a:\n{pad}    steps:\n{pad}      - run: |\n{body}"
-    found = snippets(".github/workflows/p.yml", text)
-    if parse_error(".github/workflows/p.yml", text) is None:
-        assert every_line_in_place(only(found), text)
+    assert parse_error(".github/workflows/p.yml", text) is None  # block content is raw text
+    assert every_line_in_place(only(snippets(".github/workflows/p.yml", text)), text)
 
 
 @settings(max_examples=100, deadline=None)
@@ -931,6 +934,8 @@ def test_package_json_scripts_round_trip(scripts: dict[str, str]) -> None:
         assert_well_formed(snippet, text)
         line, column = snippet.line_map[0]
         assert file_lines(text)[line - 1][column - 2] == '"'  # just inside the opening quote
+        for line, column in snippet.line_map[1:]:
+            assert file_lines(text)[line - 1][column - 3 : column - 1] == "\\n"  # after `\n`
 
 
 def test_module_imports_only_the_standard_library() -> None:

@@ -112,7 +112,9 @@ _INIT_IDIOM = re.compile(
     r"brew|conda|thefuck|atuin|keychain|gpg-agent|dircolors|opam|luarocks|"
     r"register-python-argcomplete|kubectl|helm|gh|npm|pip|poetry|rustup|nvm)\b"
 )
-_GHA_EXPR = re.compile(r"\$\{\{.*?\}\}")
+# `${{ github.x }}` (Actions) and `${path.module}` (Terraform, templates) are replaced before
+# the shell runs; bash itself would reject them.
+_GHA_EXPR = re.compile(r"\$\{\{.*?\}\}|\$\{(?![#!])[^}\s]*[.(\[][^}]*\}")
 _KNOWN_EXPR = {
     "github.workspace": ".",
     "runner.temp": "/tmp/runner",
@@ -251,7 +253,8 @@ class _Walker:
 
         def placeholder(m: re.Match[str]) -> str:
             key = f"CGX{len(exprs)}"
-            exprs[key] = m.group(0)[3:-2].strip()
+            raw = m.group(0)
+            exprs[key] = (raw[3:-2] if raw.startswith("${{") else raw[2:-1]).strip()
             return key.ljust(len(m.group(0)), "_")
 
         source = _line_start_escapes(_GHA_EXPR.sub(placeholder, text))
