@@ -1029,6 +1029,23 @@ def build_workloads(root: Path, tools: Tools, args: argparse.Namespace) -> list[
     ]
 
 
+def corpus_section() -> list[str]:
+    """The labelled destructive-operations corpus: what is blocked, what passes."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import corpus  # bench/corpus.py, beside this file
+
+    started = time.perf_counter()
+    outcomes = corpus.run_in_process(corpus.load_cases())
+    seconds = time.perf_counter() - started
+    lines = [
+        "",
+        "### destructive-operations corpus (tests/data/destructive)",
+        f"Each case scanned as a file and, for shell cases, as a command ({seconds:.1f} s in all).",
+        "",
+    ]
+    return lines + corpus.report(outcomes).rstrip("\n").split("\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = find_tools()
@@ -1051,6 +1068,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = header(tools, args, plan, load_start)
     for r in results:
         report += table(r)
+    report += corpus_section()
     failed = [
         f"{r.workload.name}: {lb}" for r in results for lb, s in r.stats.items() if s.failures
     ]

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from codeguard.cli import main
+from codeguard.entry import main
 
 raise SystemExit(main())

@@ -205,6 +205,10 @@ def _scan(args: argparse.Namespace) -> int:
     config = config.replace(**overrides)
     rules = _load_rules(config)
     changes = _changes(args, cwd, Path(config.root))
+    if args.command is not None:
+        from codeguard.gatewriter import write_gate
+
+        write_gate(config, rules, set(STAGES))
     report = pipeline.run(config, changes, rules, STAGES)
     for notice in report.notices:
         print(f"codeguard: note: {notice}", file=sys.stderr)

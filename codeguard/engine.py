@@ -53,7 +53,7 @@ def trigger(words: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b") if ordered else None
 
 
-def _applies(rule: Rule, path: str) -> bool:
+def applies(rule: Rule, path: str) -> bool:
     if rule.files and not match_any(path, rule.files):
         return False
     return not (rule.exclude and match_any(path, rule.exclude))
@@ -111,7 +111,7 @@ class _Run:
         )
 
     def applicable(self, kind: str, path: str | None = None) -> list[Rule]:
-        return [r for r in self.rules.get(kind, ()) if _applies(r, path or self.change.path)]
+        return [r for r in self.rules.get(kind, ()) if applies(r, path or self.change.path)]
 
     # -- languages ----------------------------------------------------------------------
 

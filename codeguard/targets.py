@@ -5,8 +5,8 @@ from __future__ import annotations
 import posixpath
 import re
 
-from codeguard.analyze.shell import UNKNOWN_CLOSE
-from codeguard.analyze.shell import UNKNOWN_OPEN
+from codeguard.analyze.shellwords import UNKNOWN_CLOSE
+from codeguard.analyze.shellwords import UNKNOWN_OPEN
 from codeguard.globs import is_protected
 from codeguard.globs import match_path
 from codeguard.globs import normalize_target

@@ -64,7 +64,12 @@ class Result:
     err: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> Result:
+def run_cli(
+    *args: str,
+    cwd: Path | None = None,
+    stdin: bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> Result:
     """The real `codeguard` console script in a subprocess, as users run it."""
     exe = Path(sys.executable).with_name("codeguard")
     proc = subprocess.run(
@@ -73,6 +78,7 @@ def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None) -> 
         input=stdin,
         capture_output=True,
         check=False,
+        env={**os.environ, **(env or {})},
     )
     return Result(
         proc.returncode,

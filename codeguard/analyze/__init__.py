@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import posixpath
 import re
+from typing import TYPE_CHECKING
 
-from codeguard.changes import FileChange
+if TYPE_CHECKING:
+    from codeguard.changes import FileChange
 
 _PY_SHEBANG = re.compile(r"^#!.*\bpython[0-9.]*\b")
 

@@ -14,99 +14,42 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from dataclasses import field
-from dataclasses import replace
 from typing import TYPE_CHECKING
+
+from codeguard.analyze.shellwords import INTERPRETERS
+from codeguard.analyze.shellwords import MAX_DEPTH
+from codeguard.analyze.shellwords import SHELLS
+from codeguard.analyze.shellwords import UNKNOWN_CLOSE
+from codeguard.analyze.shellwords import UNKNOWN_OPEN
+from codeguard.analyze.shellwords import WRAPPERS
+from codeguard.analyze.shellwords import Command
+from codeguard.analyze.shellwords import basename as _basename
+from codeguard.analyze.shellwords import chdir as _chdir
+from codeguard.analyze.shellwords import display
+from codeguard.analyze.shellwords import has_unknown
+from codeguard.analyze.shellwords import option_value as _option_value
+from codeguard.analyze.shellwords import unknown
+from codeguard.analyze.shellwords import unwrap as _unwrap
+
+__all__ = [
+    "INTERPRETERS",
+    "SHELLS",
+    "UNKNOWN_CLOSE",
+    "UNKNOWN_OPEN",
+    "WRAPPERS",
+    "Command",
+    "Embedded",
+    "ShellAnalysis",
+    "analyze",
+    "display",
+    "has_unknown",
+    "unknown",
+]
 
 if TYPE_CHECKING:
     from tree_sitter import Node
     from tree_sitter import Parser
 
-# Unknown parts of a word: "\ue000NAME\ue001" (NAME says where the value would come from).
-UNKNOWN_OPEN = "\ue000"
-UNKNOWN_CLOSE = "\ue001"
-MAX_DEPTH = 8
-SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish", "busybox-sh"})
-INTERPRETERS = {
-    "python": "python",
-    "python2": "python",
-    "python3": "python",
-    "pypy": "python",
-    "pypy3": "python",
-    "perl": "perl",
-    "ruby": "ruby",
-    "node": "javascript",
-    "nodejs": "javascript",
-    "deno": "javascript",
-    "bun": "javascript",
-    "php": "php",
-    "awk": "awk",
-    "gawk": "awk",
-    "mawk": "awk",
-    "nawk": "awk",
-}
-# Options of common wrappers that take a value (the value is not the wrapped command).
-_WRAPPERS: dict[str, frozenset[str]] = {
-    "sudo": frozenset(
-        {
-            "-u",
-            "-g",
-            "-h",
-            "-p",
-            "-C",
-            "-D",
-            "-r",
-            "-t",
-            "-U",
-            "-T",
-            "--user",
-            "--group",
-            "--host",
-            "--prompt",
-            "--chdir",
-            "--role",
-            "--type",
-            "--other-user",
-            "--command-timeout",
-            "--close-from",
-        }
-    ),
-    "doas": frozenset({"-u", "-C"}),
-    "env": frozenset({"-u", "--unset", "-C", "--chdir", "-S", "--split-string"}),
-    "command": frozenset(),
-    "builtin": frozenset(),
-    "exec": frozenset({"-a"}),
-    "nice": frozenset({"-n", "--adjustment"}),
-    "ionice": frozenset({"-c", "-n", "-p", "-P", "-u", "--class", "--classdata"}),
-    "nohup": frozenset(),
-    "timeout": frozenset({"-s", "-k", "--signal", "--kill-after"}),
-    "time": frozenset({"-f", "-o", "--format", "--output"}),
-    "watch": frozenset({"-n", "-d", "--interval", "--differences"}),
-    "stdbuf": frozenset({"-i", "-o", "-e"}),
-    "chrt": frozenset(),
-    "taskset": frozenset(),
-    "setsid": frozenset(),
-    "unbuffer": frozenset(),
-    "caffeinate": frozenset(),
-    "flock": frozenset({"-w", "-E", "--timeout", "--conflict-exit-code"}),
-    "chroot": frozenset({"--userspec", "--groups"}),
-    "runuser": frozenset({"-u", "-g", "-G", "--user", "--group"}),
-    "strace": frozenset({"-e", "-o", "-p", "-s", "-u"}),
-    "ltrace": frozenset({"-e", "-o", "-p", "-s", "-u"}),
-    "faketime": frozenset(),
-    "torsocks": frozenset(),
-    "proxychains": frozenset({"-f"}),
-    "proxychains4": frozenset({"-f"}),
-    "rtk": frozenset(),
-}
-# Wrappers whose first positional argument is not the command (a duration, a CPU list).
-_WRAPPER_LEADING_ARGS = {
-    "timeout": 1,
-    "chrt": 1,
-    "taskset": 1,
-    "flock": 1,
-    "chroot": 1,
-    "faketime": 1,
-}
 _INIT_IDIOM = re.compile(
     r"^\s*(ssh-agent|pyenv|rbenv|nodenv|goenv|jenv|direnv|starship|zoxide|fnm|mise|rtx|"
     r"brew|conda|thefuck|atuin|keychain|gpg-agent|dircolors|opam|luarocks|"
@@ -136,42 +79,6 @@ _KNOWN_ENV = {
     "PWD": ".",
     "IFS": " ",
 }
-
-
-def unknown(name: str) -> str:
-    return f"{UNKNOWN_OPEN}{name}{UNKNOWN_CLOSE}"
-
-
-def has_unknown(text: str) -> bool:
-    return UNKNOWN_OPEN in text
-
-
-def display(text: str) -> str:
-    """A canonical word as people write it: unknown parts back as `$NAME`."""
-    return re.sub(f"{UNKNOWN_OPEN}(.*?){UNKNOWN_CLOSE}", lambda m: "$" + (m.group(1) or "?"), text)
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """One simple command as it would run, with its place in the analysed text."""
-
-    name: str
-    args: tuple[str, ...]
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    via: tuple[str, ...] = ()
-    cwd: str = ""  # "" = where the script starts (unknown); else an absolute or ~ path
-    redirects: tuple[tuple[str, str], ...] = ()
-    stdin: str = ""  # "" | "literal" | "unknown" | "file"
-    stdin_text: str = ""  # the literal input, when stdin is "literal"
-    text: str = ""
-    runs_unknown_code: str = ""  # why the code this command runs cannot be seen
-
-    @property
-    def label(self) -> str:
-        return " ".join([self.name, *(display(a) for a in self.args)])[:200]
 
 
 @dataclass(frozen=True, slots=True)
@@ -579,7 +486,7 @@ class _Walker:
         )
         inner = self.follow(cmd, state, ctx, span, stdin)
         if inner:
-            cmd = replace(cmd, runs_unknown_code=inner)
+            cmd = cmd.replace(runs_unknown_code=inner)
         self.out.commands.append(cmd)
         if len(via) < MAX_DEPTH:
             for words2, via2 in _synthetic(cmd):
@@ -725,7 +632,7 @@ class _Walker:
                 for line in stdin.text.splitlines()[:64]:
                     if line.strip():
                         self.out.commands.append(
-                            replace(cmd, args=(*cmd.args, *line.split()), via=(*via, "stdin"))
+                            cmd.replace(args=(*cmd.args, *line.split()), via=(*via, "stdin"))
                         )
             return
         else:
@@ -1048,13 +955,6 @@ def _first_word(ctx: _Ctx, node: Node) -> str:
     return ctx.text(node).split(None, 1)[0] if ctx.text(node).strip() else ""
 
 
-def _basename(word: str) -> str:
-    """`/usr/bin/rm` -> `rm`; `\\rm` was unescaped already."""
-    if has_unknown(word):
-        return word
-    return word.rsplit("/", 1)[-1] if "/" in word else word
-
-
 def _unescape(raw: str) -> str:
     """Unquoted backslashes: `\\x` is `x`, a backslash-newline vanishes."""
     return re.sub(r"\\(\n|.)", lambda m: "" if m.group(1) == "\n" else m.group(1), raw, flags=re.S)
@@ -1171,83 +1071,6 @@ def _pick(items: list[str]) -> str:
         if t.startswith(("/", "~")) and t.count("/") <= 2:
             return item
     return items[0]
-
-
-def _chdir(cwd: str, target: str) -> str:
-    import posixpath
-
-    if has_unknown(target) or target == "-":
-        return unknown("cd")
-    if target.startswith(("/", "~")):
-        return posixpath.normpath(target) if target.startswith("/") else target
-    if not cwd:
-        rel = posixpath.normpath(target)
-        # above the starting directory is somewhere unknown
-        return unknown("cd ..") if rel.startswith("..") else ("" if rel == "." else "./" + rel)
-    if has_unknown(cwd):
-        return cwd
-    return posixpath.normpath(posixpath.join(cwd, target))
-
-
-def _option_value(args: list[str], names: tuple[str, ...]) -> str | None:
-    """The value of `-c VALUE`, `-cVALUE` or `--name=VALUE`; None when absent."""
-    for i, arg in enumerate(args):
-        if arg in names:
-            return args[i + 1] if i + 1 < len(args) else ""
-        for name in names:
-            if name.startswith("--") and arg.startswith(name + "="):
-                return arg[len(name) + 1 :]
-            # clustered short flags: `bash -lc 'cmd'`, `bash -xec 'cmd'`
-            clustered = len(name) == 2 and name[0] == "-" and name[1] != "-"
-            if clustered and re.fullmatch(r"-[A-Za-z]+", arg) and arg[-1] == name[1]:
-                return args[i + 1] if i + 1 < len(args) else ""
-    return None
-
-
-def _unwrap(words: list[str], via: tuple[str, ...]) -> tuple[list[str], tuple[str, ...]]:
-    """Strip `sudo -u x`, `env A=1`, `timeout 5`, `nice -n 5`, `xargs`, `busybox` ..."""
-    for _ in range(16):
-        if not words:
-            return words, via
-        name = _basename(words[0])
-        if name == "busybox" and len(words) > 1 and words[1] not in SHELLS:
-            words, via = words[1:], (*via, "busybox")
-            continue
-        if name == "env" and len(words) > 1:
-            rest = words[1:]
-            split = _option_value(rest, ("-S", "--split-string"))
-            if split:
-                words, via = (
-                    split.split()
-                    + [w for w in rest if w != split and w not in ("-S", "--split-string")],
-                    (*via, "env -S"),
-                )
-                continue
-        if name not in _WRAPPERS:
-            return words, via
-        if name == "command" and len(words) > 1 and words[1] in ("-v", "-V"):
-            return words, via  # only looks the name up
-        takes_value = _WRAPPERS[name]
-        i = 1
-        leading = _WRAPPER_LEADING_ARGS.get(name, 0)
-        while i < len(words):
-            w = words[i]
-            if w == "--":
-                i += 1
-                break
-            if name == "env" and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", w):
-                i += 1
-                continue
-            if w.startswith("-") and len(w) > 1:
-                i += 2 if w in takes_value else 1
-                continue
-            if leading:
-                leading -= 1
-                i += 1
-                continue
-            break
-        words, via = words[i:], (*via, name)
-    return words, via
 
 
 def _ssh_command(args: list[str]) -> str:
