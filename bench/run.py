@@ -888,6 +888,15 @@ def table(r: Result) -> list[str]:
     if w.total_row:
         cell = ratio_cell(totals_per_round(w, stats, FLOOR))
         lines.append(f"| {w.total_row} | | | | | {cell} | - | - | |")
+        # The agent gate's target: the median command under 3x a bare interpreter.
+        per_command = [
+            statistics.median(paired(s, stats[FLOOR]))
+            for label, s in stats.items()
+            if label != FLOOR and s.times and paired(s, stats[FLOOR])
+        ]
+        if per_command:
+            median = statistics.median(per_command)
+            lines.append(f"| median command | | | | | {median:.2f} | - | - | |")
     return [*lines, ""]
 
 

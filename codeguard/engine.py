@@ -84,6 +84,7 @@ class _Run:
     ctx: Context
     change: FileChange
     rules: dict[str, list[Rule]]
+    words: frozenset[str] = frozenset()  # callee names worth resolving (see `trigger`)
     findings: list[Finding] = field(default_factory=list)
 
     # -- output -------------------------------------------------------------------------
@@ -219,7 +220,7 @@ class _Run:
         call_rules = self.applicable("python-call", None if where is None else "<python>.py")
         follow = depth < MAX_EMBED_DEPTH and (self.rules.get("shell") or self.rules.get("sql"))
         for unit in units:
-            for c in python_call.calls(unit):
+            for c in python_call.calls(unit, self.words):
                 testing: bool | None = None
                 for rule in call_rules:
                     spec = next((s for s in rule.python if python_call.fires(c, s, paths)), None)
@@ -366,11 +367,12 @@ def run_rules(ctx: Context) -> list[Finding]:
             call_words |= {c.rsplit(".", 1)[-1] for c in group}
         call_words |= SHELL_METHODS | SQL_METHODS
     words = trigger(call_words) if call_words else None
+    word_set = frozenset(call_words | DYNAMIC_WORDS)
     findings: list[Finding] = []
     for change in ctx.changes:
         if not change.has_text:
             continue
-        run = _Run(ctx, change, by_kind)
+        run = _Run(ctx, change, by_kind, word_set)
         regexes = run.applicable("regex")
         if regexes:
             for h in regex.find(regexes, change.lines, wanted_lines(change, ctx.config.filter)):

@@ -1260,11 +1260,11 @@ def _hcl_heredoc_end(text: str, start: int) -> int:
 
 
 def _shell_script(text: str) -> list[Snippet]:
-    return [whole("shell", text, "shell script")]
+    return [whole("shell", text)]
 
 
 def _sql(text: str) -> list[Snippet]:
-    return [whole("sql", text, "SQL file")]
+    return [whole("sql", text)]
 
 
 def _nothing(text: str) -> list[Snippet]:

@@ -74,6 +74,10 @@ _PATH_METHODS_SAME = frozenset(
 )
 _PATH_WALK_METHODS = frozenset({"rglob", "glob", "iterdir", "walk"})
 _HOME_VARS = frozenset({"HOME", "USERPROFILE"})
+_BINDING_NODES = frozenset(
+    {ast.Import, ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr,
+     ast.For, ast.AsyncFor, ast.With, ast.AsyncWith, ast.ExceptHandler, ast.Global, ast.Nonlocal}
+)  # fmt: skip
 _ITER_WRAPPERS = frozenset(
     {
         "builtins.sorted",
@@ -137,7 +141,24 @@ class Resolver:
         self.scopes: dict[int, Scope] = {}
         self.module = Scope(tree, None, "module")
         self.scopes[id(tree)] = self.module
+        # every call with the scope it is evaluated in, found while building the scopes
+        self.call_sites: list[tuple[ast.Call, Scope]] = []
         self._build(tree, self.module)
+
+    def aliases(self) -> dict[str, set[str]]:
+        """Local name -> last segments of what it may stand for (`nuke` -> {`rmtree`})."""
+        found: dict[str, set[str]] = {}
+        for scope in self.scopes.values():
+            for name, bindings in scope.bindings.items():
+                for kind, value in bindings:
+                    last = ""
+                    if kind == "import":
+                        last = str(value).rsplit(".", 1)[-1]
+                    elif kind == "expr" and isinstance(value, (ast.Name, ast.Attribute)):
+                        last = value.id if isinstance(value, ast.Name) else value.attr
+                    if last and last != name:
+                        found.setdefault(name, set()).add(last)
+        return found
 
     # -- building -----------------------------------------------------------------------
 
@@ -186,7 +207,11 @@ class Resolver:
                     self._bind_target(gen.target, inner, "iter", gen.iter)
                 stack.extend((child, inner) for child in ast.iter_child_nodes(node))
                 continue
-            self._bindings_of(node, sc)
+            kind = type(node)
+            if kind is ast.Call:
+                self.call_sites.append((node, sc))  # type: ignore[arg-type]
+            elif kind in _BINDING_NODES:
+                self._bindings_of(node, sc)
             stack.extend((child, sc) for child in ast.iter_child_nodes(node))
 
     def _bindings_of(self, node: ast.AST, sc: Scope) -> None:

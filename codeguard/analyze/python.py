@@ -59,7 +59,20 @@ class Unit:
 
     def segment(self, node: ast.AST) -> str:
         """The source text of a node, on one line (for messages and fingerprints)."""
-        text = ast.get_source_segment(self.source, node) or ""
+        start, end = getattr(node, "lineno", 0), getattr(node, "end_lineno", None)
+        if not start or end is None:
+            return ""
+        # columns are UTF-8 byte offsets; slice the encoded lines (ast.get_source_segment
+        # would split the whole file again for every node)
+        chunk = [line.encode("utf-8", "surrogatepass") for line in self.lines[start - 1 : end]]
+        if not chunk:
+            return ""
+        first, last = getattr(node, "col_offset", 0), getattr(node, "end_col_offset", None)
+        if len(chunk) == 1:
+            chunk[0] = chunk[0][first:last]
+        else:
+            chunk[0], chunk[-1] = chunk[0][first:], chunk[-1][:last]
+        text = b"\n".join(chunk).decode("utf-8", "replace")
         return " ".join(text.split())[:300]
 
 

@@ -38,12 +38,25 @@ class Call:
     unit: Unit
 
 
-def calls(unit: Unit) -> Iterator[Call]:
+def calls(unit: Unit, words: frozenset[str] | None = None) -> Iterator[Call]:
+    """The unit's calls, resolved. With `words`, only calls whose callee may end in one of
+    them (directly, through an alias, or built at run time) are resolved at all."""
     resolver: Resolver = unit.resolver
-    for node, scope in resolver.walk():
-        if isinstance(node, ast.Call):
-            names = resolver.qualnames(node.func, scope)
-            yield Call(node, scope, frozenset(names), unit)
+    aliases = resolver.aliases() if words is not None else {}
+    for node, scope in resolver.call_sites:
+        if words is not None:
+            func = node.func
+            last = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else None
+            )
+            if last is not None and last not in words and not (aliases.get(last, set()) & words):
+                continue
+        names = resolver.qualnames(node.func, scope)
+        yield Call(node, scope, frozenset(names), unit)
 
 
 def argument(call: ast.Call, position: int | None, keyword: str | None) -> ast.expr | None:
