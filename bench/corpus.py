@@ -75,8 +75,11 @@ def load_cases(directory: Path = CORPUS) -> list[Case]:
     return cases
 
 
-def run_in_process(cases: list[Case]) -> list[Outcome]:
-    """The pipeline `codeguard scan` runs, without a process per case (for the tests)."""
+def run_in_process(cases: list[Case], bandit: bool = True) -> list[Outcome]:
+    """The pipeline `codeguard scan` runs, without a process per case (for the tests).
+
+    `bandit=False` skips the bandit worker (a process per Python case): the tests hold the
+    destructive stage to its bars quickly; the benchmark runs everything."""
     from codeguard import pipeline
     from codeguard.config import Config
     from codeguard.ruleset import builtin_rules_dir
@@ -95,9 +98,8 @@ def run_in_process(cases: list[Case]) -> list[Outcome]:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(case.code, encoding="utf-8")
             changes = from_paths([str(target)], work, work)
-            outcomes.append(
-                _outcome(case, "file", pipeline.run(Config(root=str(work)), changes, rules, STAGES))
-            )
+            config = Config(root=str(work), bandit=bandit)
+            outcomes.append(_outcome(case, "file", pipeline.run(config, changes, rules, STAGES)))
             if case.lang == "sh":
                 report = pipeline.run(Config(), from_command(case.code), rules, STAGES)
                 outcomes.append(_outcome(case, "command", report))

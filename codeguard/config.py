@@ -171,6 +171,12 @@ class Config:
     disposable_paths: tuple[str, ...] = DEFAULT_DISPOSABLE_PATHS
     protected_branches: tuple[str, ...] = DEFAULT_PROTECTED_BRANCHES
     preview: bool = False
+    bandit: bool = True
+    # bandit tests not run (see codeguard/stages/security.py for why each is skipped)
+    bandit_skip: tuple[str, ...] = (
+        "B101", "B104", "B105", "B106", "B107", "B108", "B311", "B324", "B403", "B404",
+        "B603", "B608",
+    )  # fmt: skip
     llm: LLMConfig = field(default_factory=LLMConfig)
     root: str = "."
     source: str = ""
@@ -291,6 +297,8 @@ _KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "disposable-paths": ("disposable_paths", _str_list),
     "protected-branches": ("protected_branches", _str_list),
     "preview": ("preview", _bool),
+    "bandit": ("bandit", _bool),
+    "bandit-skip": ("bandit_skip", _str_list),
     "llm": ("llm", _llm),
 }
 

@@ -19,7 +19,8 @@ from codeguard.ruleset import is_enabled
 
 # Stages whose every possible finding on a command the fast path reproduces. A stage added
 # to the registry later turns the fast path off until it is listed here.
-FAST_STAGES = frozenset({"parse", "destructive"})
+# `security` only reads Python files; a command's `python -c` goes to the full pipeline.
+FAST_STAGES = frozenset({"parse", "destructive", "security"})
 
 
 def command_rules(config: Config, rules: list[Rule]) -> list[Rule]:

@@ -98,7 +98,14 @@ def run(
     failures: list[StageFailure] = []
     timings: dict[str, float] = {}
     for name, stage in stages.items():
-        if name not in config.stages:
+        starter = getattr(stage, "start", None)
+        if name in config.stages and starter is not None:
+            try:
+                starter(ctx)
+            except Exception as exc:
+                failures.append(StageFailure(name, f"{type(exc).__name__}: {exc}".strip()))
+    for name, stage in stages.items():
+        if name not in config.stages or any(f.stage == name for f in failures):
             continue
         started = time.perf_counter()
         try:

@@ -30,6 +30,8 @@ class Context:
     changes: ChangeSet
     rules: list[Rule]
     notices: list[str] = field(default_factory=list)
+    # what a stage's `start` leaves for its `run` (a worker process, for instance)
+    shared: dict[str, object] = field(default_factory=dict)
     _python: dict[str, ParsedPython] = field(default_factory=dict)
     _rule_findings: list[Finding] | None = None
 
@@ -55,6 +57,10 @@ class Context:
 
 
 class Stage(Protocol):
-    """A stage is a module with a `run` function; the pipeline isolates its errors."""
+    """A stage is a module with a `run` function; the pipeline isolates its errors.
+
+    A stage module may also define `start(ctx)`, called for every stage before any
+    `run`, to begin slow work (a subprocess) that then overlaps the other stages.
+    """
 
     def run(self, ctx: Context) -> Iterable[Finding]: ...

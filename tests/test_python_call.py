@@ -19,7 +19,7 @@ RULES = load_rules([ROOT / "rules"])
 
 def scan(code: str, path: str = "job.py") -> list[Finding]:
     change = FileChange(path=path, status="added", post_image=code, wholly_added=True)
-    report = pipeline.run(Config(), ChangeSet((change,)), RULES, STAGES)
+    report = pipeline.run(Config(bandit=False), ChangeSet((change,)), RULES, STAGES)
     return [f for f in report.findings if f.rule_id == "CG101"]
 
 
@@ -90,7 +90,7 @@ def test_fragment_without_the_file_uses_imports_from_other_hunks() -> None:
          return 0
 """
     (change,) = parse_diff(diff)
-    report = pipeline.run(Config(), ChangeSet((change,)), RULES, STAGES)
+    report = pipeline.run(Config(bandit=False), ChangeSet((change,)), RULES, STAGES)
     (f,) = report.findings
     assert (f.rule_id, f.start.line, f.start.column) == ("CG101", 43, 9)
     assert "shutil.rmtree" in f.message
@@ -106,7 +106,7 @@ def test_fragment_that_does_not_parse_is_checked_line_by_line() -> None:
              pass
 """
     (change,) = parse_diff(diff)
-    report = pipeline.run(Config(), ChangeSet((change,)), RULES, STAGES)
+    report = pipeline.run(Config(bandit=False), ChangeSet((change,)), RULES, STAGES)
     assert [(f.rule_id, f.start.line, f.start.column) for f in report.findings] == [
         ("CG101", 11, 13)
     ]
@@ -126,7 +126,7 @@ def test_fragment_that_does_not_parse_is_checked_line_by_line() -> None:
 def test_hostile_python_is_screened_and_still_checked(hostile: str) -> None:
     code = 'import shutil\nshutil.rmtree("/")\n' + hostile + "\n"
     change = FileChange(path="evil.py", status="added", post_image=code, wholly_added=True)
-    report = pipeline.run(Config(), ChangeSet((change,)), RULES, STAGES)
+    report = pipeline.run(Config(bandit=False), ChangeSet((change,)), RULES, STAGES)
     ids = [(f.rule_id, f.start.line) for f in report.findings]
     assert ("CG101", 2) in ids  # the dangerous line is still found, line by line
     assert ("CG001", 1) in ids or any(i == "CG001" for i, _ in ids)
