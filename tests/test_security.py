@@ -28,14 +28,11 @@ def old(cmd):
 def new(data):
     return yaml.load(data)
 """
-DIFF = """--- a/app.py
-+++ b/app.py
-@@ -8,2 +8,4 @@ def old(cmd):
- 
- 
-+def new(data):
-+    return yaml.load(data)
-"""
+# (context lines of blank source lines are a single space)
+DIFF = (
+    "--- a/app.py\n+++ b/app.py\n@@ -8,2 +8,4 @@ def old(cmd):\n \n \n"
+    "+def new(data):\n+    return yaml.load(data)\n"
+)
 
 
 def report(post: str | None, diff: str, **config: object) -> pipeline.Report:  # type: ignore[name-defined]
