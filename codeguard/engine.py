@@ -218,6 +218,25 @@ class _Run:
         config = self.ctx.config
         paths = python_call.Paths(config.protected_paths, config.disposable_paths)
         call_rules = self.applicable("python-call", None if where is None else "<python>.py")
+        statement_rules = [
+            *self.applicable("python-assign", None if where is None else "<python>.py"),
+            *self.applicable("python-compare", None if where is None else "<python>.py"),
+        ]
+        if statement_rules:
+            from codeguard.matchers import python_stmt
+
+            by_id = {r.id: r for r in statement_rules}
+            assign_rules = [r for r in statement_rules if r.assigns]
+            compare_rules = [r for r in statement_rules if r.compare]
+            for unit in units:
+                for h in [
+                    *python_stmt.assignments(unit, assign_rules),
+                    *python_stmt.comparisons(unit, compare_rules),
+                ]:
+                    rule = by_id[h.rule_id]
+                    self.emit(
+                        rule, h if where is None else _at(h, where), where.via if where else ()
+                    )
         follow = depth < MAX_EMBED_DEPTH and (self.rules.get("shell") or self.rules.get("sql"))
         for unit in units:
             for c in python_call.calls(unit, self.words):
@@ -366,7 +385,16 @@ def run_rules(ctx: Context) -> list[Finding]:
         for group in (SHELL_CALLS, ARGV_CALLS, ARGV_LIST_CALLS, SQL_CALLS, PYTHON_CALLS):
             call_words |= {c.rsplit(".", 1)[-1] for c in group}
         call_words |= SHELL_METHODS | SQL_METHODS
+    call_words |= {
+        t for r in by_kind.get("python-assign", ()) for a in r.assigns for t in a["target"]
+    }
     words = trigger(call_words) if call_words else None
+    # comparisons have no callee name to look for: their operand patterns are triggers too
+    operands = [
+        re.compile(r.compare["operand-matches"])
+        for r in by_kind.get("python-compare", ())
+        if r.compare
+    ]
     word_set = frozenset(call_words | DYNAMIC_WORDS)
     findings: list[Finding] = []
     for change in ctx.changes:
@@ -377,18 +405,23 @@ def run_rules(ctx: Context) -> list[Finding]:
         if regexes:
             for h in regex.find(regexes, change.lines, wanted_lines(change, ctx.config.filter)):
                 run.emit(next(r for r in regexes if r.id == h.rule_id), h)
-        _languages(run, change, words)
+        _languages(run, change, words, operands)
         findings.extend(run.findings)
     return findings
 
 
-def _languages(run: _Run, change: FileChange, words: re.Pattern[str] | None) -> None:
+def _languages(
+    run: _Run,
+    change: FileChange,
+    words: re.Pattern[str] | None,
+    operands: list[re.Pattern[str]],
+) -> None:
     if change.is_command:
         run.shell(whole("shell", change.post_image or ""), None, 0)
         return
     if is_python(change):
         text = "\n".join(change.lines.values())
-        if words is not None and words.search(text):
+        if (words is not None and words.search(text)) or any(o.search(text) for o in operands):
             run.python_units(run.ctx.python(change).units, None, 0)
         return
     if change.post_image is None:

@@ -43,7 +43,11 @@ class ArgPredicate:
     equals: object = None
     has_equals: bool = False
     matches: re.Pattern[str] | None = None
+    not_matches: re.Pattern[str] | None = None
+    source_matches: re.Pattern[str] | None = None
+    less_than: float | None = None
     receiver: bool = False
+    any_arg: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +59,9 @@ class PyCall:
     args: tuple[ArgPredicate, ...] = ()
     unless: tuple[ArgPredicate, ...] = ()
     skip_in_tests: bool = False
+    statement_matches: re.Pattern[str] | None = None
+    function_lacks: re.Pattern[str] | None = None
+    kwargs_tainted: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +79,8 @@ class Rule:
     kinds: tuple[str, ...]  # "regex" | "python-call" | "shell" | "sql" | "builtin"
     pattern: re.Pattern[str] | None = None
     python: tuple[PyCall, ...] = ()
+    assigns: tuple[dict[str, Any], ...] = ()
+    compare: dict[str, Any] | None = None
     builtin: str = ""
     shell: tuple[dict[str, Any], ...] = ()
     sql: tuple[dict[str, Any], ...] = ()
@@ -134,18 +143,23 @@ def _key(path: Iterable[str | int]) -> str:
     return out or "(top level)"
 
 
+def _optional(where: str, key: str, raw: dict[str, Any], name: str) -> re.Pattern[str] | None:
+    return _compile(where, f"{key}.{name}", raw[name], 0) if name in raw else None
+
+
 def _predicate(where: str, key: str, raw: dict[str, Any]) -> ArgPredicate:
-    pattern = None
-    if "matches" in raw:
-        pattern = _compile(where, f"{key}.matches", raw["matches"], 0)
     return ArgPredicate(
         position=raw.get("position"),
         keyword=raw.get("keyword"),
         is_=raw.get("is"),
         equals=raw.get("equals"),
         has_equals="equals" in raw,
-        matches=pattern,
+        matches=_optional(where, key, raw, "matches"),
+        not_matches=_optional(where, key, raw, "not-matches"),
+        source_matches=_optional(where, key, raw, "source-matches"),
+        less_than=raw.get("less-than"),
         receiver=bool(raw.get("receiver")),
+        any_arg=bool(raw.get("any")),
     )
 
 
@@ -161,6 +175,9 @@ def _pycall(where: str, n: int, spec: dict[str, Any]) -> PyCall:
             _predicate(where, f"{key}.unless[{i}]", p) for i, p in enumerate(spec.get("unless", []))
         ),
         skip_in_tests=bool(spec.get("skip-in-tests", False)),
+        statement_matches=_optional(where, key, spec, "statement-matches"),
+        function_lacks=_optional(where, key, spec, "function-lacks"),
+        kwargs_tainted=spec.get("kwargs") == "tainted",
     )
 
 
@@ -243,6 +260,19 @@ def build_rule(path: Path, data: dict[str, Any]) -> Rule:
         elif kind == "python-call":
             specs = spec if isinstance(spec, list) else [spec]
             extra["python"] = tuple(_pycall(where, n, s) for n, s in enumerate(specs))
+        elif kind == "python-assign":
+            assigns = tuple(spec) if isinstance(spec, list) else (spec,)
+            for i, a in enumerate(assigns):
+                for key, regex in _pattern_regexes(a.get("value", {})):
+                    _compile(where, f"match.python-assign[{i}].value.{key}", regex, 0)
+                if "source-matches" in a.get("value", {}):
+                    _compile(where, f"match.python-assign[{i}]", a["value"]["source-matches"], 0)
+            extra["assigns"] = assigns
+        elif kind == "python-compare":
+            for name in ("operand-matches", "other-not-matches"):
+                if name in spec:
+                    _compile(where, f"match.python-compare.{name}", spec[name], 0)
+            extra["compare"] = spec
         elif kind in ("shell", "sql"):
             patterns = tuple(spec) if isinstance(spec, list) else (spec,)
             for i, pattern in enumerate(patterns):

@@ -141,8 +141,12 @@ class Resolver:
         self.scopes: dict[int, Scope] = {}
         self.module = Scope(tree, None, "module")
         self.scopes[id(tree)] = self.module
-        # every call with the scope it is evaluated in, found while building the scopes
+        # every call (comparison, assignment) with the scope it is evaluated in, found
+        # while building the scopes
         self.call_sites: list[tuple[ast.Call, Scope]] = []
+        self.compare_sites: list[tuple[ast.Compare, Scope]] = []
+        self.assign_sites: list[tuple[ast.Assign | ast.AnnAssign, Scope]] = []
+        self.statement_of: dict[int, ast.AST] = {}
         self._build(tree, self.module)
 
     def aliases(self) -> dict[str, set[str]]:
@@ -163,56 +167,73 @@ class Resolver:
     # -- building -----------------------------------------------------------------------
 
     def _build(self, root: ast.AST, scope: Scope) -> None:
-        stack: list[tuple[ast.AST, Scope]] = [
-            (child, scope) for child in ast.iter_child_nodes(root)
+        # (node, scope it is evaluated in, the statement it belongs to)
+        stack: list[tuple[ast.AST, Scope, ast.AST]] = [
+            (child, scope, child) for child in ast.iter_child_nodes(root)
         ]
         while stack:
-            node, sc = stack.pop()
+            node, sc, stmt = stack.pop()
+            if isinstance(node, ast.stmt):
+                stmt = node
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                if not isinstance(node, ast.Lambda):
-                    sc.bind(node.name, "local", node)
-                    stack.extend((d, sc) for d in node.decorator_list)
-                inner = Scope(node, sc, "function")
-                self.scopes[id(node)] = inner
-                args = node.args
-                positional = [*args.posonlyargs, *args.args]
-                defaults: dict[str, ast.expr] = dict(
-                    zip(
-                        [a.arg for a in positional[len(positional) - len(args.defaults) :]],
-                        args.defaults,
-                        strict=False,
-                    )
-                )
-                for kw, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
-                    if d is not None:
-                        defaults[kw.arg] = d
-                for param in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
-                    if param is not None:
-                        inner.bind(param.arg, "param", defaults.get(param.arg))
-                stack.extend((d, sc) for d in [*args.defaults, *args.kw_defaults] if d is not None)
-                body = node.body if isinstance(node.body, list) else [node.body]
-                stack.extend((child, inner) for child in body)
+                self._function(node, sc, stmt, stack)
                 continue
             if isinstance(node, ast.ClassDef):
                 sc.bind(node.name, "local", node)
                 inner = Scope(node, sc, "class")
                 self.scopes[id(node)] = inner
-                stack.extend((d, sc) for d in [*node.decorator_list, *node.bases])
-                stack.extend((child, inner) for child in node.body)
+                stack.extend((d, sc, stmt) for d in [*node.decorator_list, *node.bases])
+                stack.extend((child, inner, child) for child in node.body)
                 continue
             if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
                 inner = Scope(node, sc, "function")
                 self.scopes[id(node)] = inner
                 for gen in node.generators:
                     self._bind_target(gen.target, inner, "iter", gen.iter)
-                stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+                stack.extend((child, inner, stmt) for child in ast.iter_child_nodes(node))
                 continue
             kind = type(node)
             if kind is ast.Call:
                 self.call_sites.append((node, sc))  # type: ignore[arg-type]
-            elif kind in _BINDING_NODES:
+                self.statement_of[id(node)] = stmt
+            elif kind is ast.Compare:
+                self.compare_sites.append((node, sc))  # type: ignore[arg-type]
+            if kind in _BINDING_NODES:
                 self._bindings_of(node, sc)
-            stack.extend((child, sc) for child in ast.iter_child_nodes(node))
+                if kind in (ast.Assign, ast.AnnAssign):
+                    self.assign_sites.append((node, sc))  # type: ignore[arg-type]
+            stack.extend((child, sc, stmt) for child in ast.iter_child_nodes(node))
+
+    def _function(
+        self,
+        node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda,
+        sc: Scope,
+        stmt: ast.AST,
+        stack: list[tuple[ast.AST, Scope, ast.AST]],
+    ) -> None:
+        handler = False
+        if not isinstance(node, ast.Lambda):
+            sc.bind(node.name, "local", node)
+            stack.extend((d, sc, stmt) for d in node.decorator_list)
+            handler = any(_is_route(d) for d in node.decorator_list)
+        inner = Scope(node, sc, "function")
+        self.scopes[id(node)] = inner
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        with_defaults = [a.arg for a in positional[len(positional) - len(args.defaults) :]]
+        defaults: dict[str, ast.expr] = dict(zip(with_defaults, args.defaults, strict=False))
+        for kw, d in zip(args.kwonlyargs, args.kw_defaults, strict=False):
+            if d is not None:
+                defaults[kw.arg] = d
+        for param in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if param is None:
+                continue
+            # a web framework fills a route handler's parameters from the request
+            tainted = handler and param.arg not in ("self", "cls", "db", "session")
+            inner.bind(param.arg, "input" if tainted else "param", defaults.get(param.arg))
+        stack.extend((d, sc, stmt) for d in [*args.defaults, *args.kw_defaults] if d is not None)
+        body = node.body if isinstance(node.body, list) else [node.body]
+        stack.extend((child, inner, child) for child in body)
 
     def _bindings_of(self, node: ast.AST, sc: Scope) -> None:
         if isinstance(node, ast.Import):
@@ -386,7 +407,18 @@ class Resolver:
             if "os.environ" in names:
                 keys = self.values(node.slice, sc, depth + 1)
                 return [_env(k) for k in keys]
-            return [UNKNOWN]
+            if names & {"sys.argv"} or _request_rooted(node):
+                return [TAINT]
+            table = self._literal_dict(node.value, sc)
+            if table is not None:
+                # an allow-list: `TABLES[kind]` is one of the dict's (constant) values
+                return [
+                    v for e in table.values for v in self.values(e, sc, depth + 1) if e is not None
+                ]
+            base = self.values(node.value, sc, depth + 1)
+            return [TAINT] if any(is_tainted(v) for v in base) else [UNKNOWN]
+        if isinstance(node, (ast.Await, ast.Starred, ast.NamedExpr)):
+            return self.values(node.value, sc, depth + 1)
         if isinstance(node, ast.IfExp):
             return self.values(node.body, sc, depth + 1) + self.values(node.orelse, sc, depth + 1)
         if isinstance(node, ast.BoolOp):
@@ -424,8 +456,8 @@ class Resolver:
                 iterable = value[0] if isinstance(value, tuple) else value
                 if isinstance(iterable, ast.AST):
                     out.extend(self._iter_values(iterable, where, depth))
-            elif kind == "param":
-                out.append(marker(node.id))
+            elif kind in ("param", "input"):
+                out.append(marker(f"input:{node.id}") if kind == "input" else marker(node.id))
                 if isinstance(value, ast.AST):
                     # a default reaches the body whenever the caller leaves it out
                     out.extend(self.values(value, where.parent or where, depth + 1))
@@ -452,11 +484,20 @@ class Resolver:
                 return [_inside(v) for v in self.values(node.args[0], sc, depth + 1)]
             if isinstance(node.func, ast.Attribute) and node.func.attr in _PATH_WALK_METHODS:
                 return [_inside(v) for v in self.values(node.func.value, sc, depth + 1)]
+        # iterating over input (`request.json.items()`) yields input
+        if any(is_tainted(v) for v in self.values(node, sc, depth + 1)):
+            return [TAINT]
         return [UNKNOWN]
 
     def _call_values(self, node: ast.Call, sc: Scope, depth: int) -> list[object]:
         names = self.qualnames(node.func, sc, depth + 1)
         args = node.args
+        if names & _INPUTS or _request_rooted(node.func):
+            return [TAINT]
+        if names & _NUMBERS:
+            return [0]  # a number: whatever it came from, it cannot carry SQL or a path
+        if names & {"builtins.str", "builtins.repr"} and args:
+            return self.values(args[0], sc, depth + 1)
         if names & _PATH_TYPES:
             if not args:
                 return ["."]
@@ -537,9 +578,59 @@ class Resolver:
                     else v
                     for v in base
                 ]
+        return self._taint_through(node, sc, depth)
+
+    def _taint_through(self, node: ast.Call, sc: Scope, depth: int) -> list[object]:
+        """An unknown call on input (`json.loads(request.data)`, `url.strip()`) is input."""
+        parts: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
+        if isinstance(node.func, ast.Attribute):
+            parts.append(node.func.value)
+        for part in parts[:8]:
+            if any(is_tainted(v) for v in self.values(part, sc, depth + 1)):
+                return [TAINT]
         return [UNKNOWN]
 
+    def _literal_dict(self, node: ast.AST, sc: Scope) -> ast.Dict | None:
+        if isinstance(node, ast.Dict):
+            return node
+        if isinstance(node, ast.Name):
+            found = self._lookup(node.id, sc)
+            if found is not None:
+                exprs = [v for k, v in found[0] if k == "expr"]
+                if len(exprs) == 1 and isinstance(exprs[0], ast.Dict):
+                    return exprs[0]
+        return None
+
+    def interpolated(self, node: ast.AST, sc: Scope, depth: int = 0) -> bool:
+        """A string built at run time from parts that are not constants (f-string, `+`, `%`,
+        `.format`, `.join`), directly or through the variable it was assigned to."""
+        if depth > 6:
+            return False
+        if isinstance(node, ast.Name):
+            found = self._lookup(node.id, sc)
+            if found is None:
+                return False
+            bindings, where = found
+            return any(
+                k == "expr" and isinstance(v, ast.AST) and self.interpolated(v, where, depth + 1)
+                for k, v in bindings
+            ) or any(k == "local" and isinstance(v, ast.AugAssign) for k, v in bindings)
+        built = (
+            isinstance(node, ast.JoinedStr)
+            or (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mod)))
+            or (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("format", "join", "replace", "format_map")
+            )
+        )
+        if not built:
+            return False
+        return any(_has_marker(v) for v in self.values(node, sc, depth + 1))
+
     def _attribute_values(self, node: ast.Attribute, sc: Scope, depth: int) -> list[object]:
+        if _request_rooted(node):
+            return [TAINT]
         if node.attr == "parent":
             return [_dirname(v) for v in self.values(node.value, sc, depth + 1)]
         if node.attr == "name" and isinstance(node.value, (ast.Name, ast.Call)):
@@ -560,6 +651,49 @@ class Resolver:
                         out.extend(self.values(value, owner, depth + 1))
                 return out or [UNKNOWN]
         return [UNKNOWN]
+
+
+TAINT = "\ue000input:request\ue001"
+_INPUTS = frozenset({"builtins.input", "sys.stdin.read", "sys.stdin.readline", "getpass.getpass"})
+_NUMBERS = frozenset(
+    {"builtins.int", "builtins.float", "builtins.len", "builtins.bool", "uuid.uuid4"}
+)
+# names a web framework hands user input through
+_REQUEST_NAMES = frozenset({"request", "req"})
+_ROUTE_ATTRS = frozenset(
+    {"route", "get", "post", "put", "patch", "delete", "api_route", "websocket", "head", "options",
+     "view", "api_view", "action"}
+)  # fmt: skip
+
+
+def is_tainted(value: object) -> bool:
+    """Whether a value may carry user input (a request field, `input()`, argv)."""
+    return isinstance(value, str) and f"{UNKNOWN_OPEN}input:" in value
+
+
+def _has_marker(value: object) -> bool:
+    return value is UNKNOWN or (isinstance(value, str) and UNKNOWN_OPEN in value)
+
+
+def _request_rooted(node: ast.AST) -> bool:
+    """`request.args["x"]`, `request.json.get(...)`, `self.request.GET`: input."""
+    chain = 0
+    while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+        node = node.func if isinstance(node, ast.Call) else node.value
+        chain += 1
+    if chain == 0:
+        return False
+    if isinstance(node, ast.Name):
+        return node.id in _REQUEST_NAMES
+    return False
+
+
+def _is_route(decorator: ast.AST) -> bool:
+    """`@app.route(...)`, `@router.get(...)`, `@api_view([...])`: a request handler."""
+    func = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(func, ast.Attribute):
+        return func.attr in _ROUTE_ATTRS
+    return isinstance(func, ast.Name) and func.id in ("api_view", "route")
 
 
 def _enclosing_class(sc: Scope) -> Scope | None:

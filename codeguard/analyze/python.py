@@ -57,6 +57,15 @@ class Unit:
         real = self.line_map[index]
         return real, column + 1 + (self.indent if real > 0 else 0)
 
+    def source_of(self, node: ast.AST) -> str:
+        """The full source text of a statement or scope (the whole unit for a module)."""
+        if isinstance(node, ast.Module):
+            return self.source
+        start, end = getattr(node, "lineno", 0), getattr(node, "end_lineno", None)
+        if not start or end is None:
+            return ""
+        return "\n".join(self.lines[start - 1 : end])
+
     def segment(self, node: ast.AST) -> str:
         """The source text of a node, on one line (for messages and fingerprints)."""
         start, end = getattr(node, "lineno", 0), getattr(node, "end_lineno", None)

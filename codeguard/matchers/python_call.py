@@ -7,12 +7,14 @@ from `analyze.pyscope` (scopes, aliases, `__import__`/`getattr`, constant propag
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codeguard.analyze.pyscope import UNKNOWN
 from codeguard.analyze.pyscope import Resolver
 from codeguard.analyze.pyscope import Scope
+from codeguard.analyze.pyscope import is_tainted
 from codeguard.analyze.python import Unit
 from codeguard.analyze.shell import UNKNOWN_OPEN
 from codeguard.analyze.shell import display
@@ -86,7 +88,11 @@ def _known(value: object) -> bool:
 
 
 def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
+    """Whether the argument a predicate names satisfies it (with `any`: some argument)."""
     func = c.node.func
+    if pred.any_arg:
+        nodes: list[ast.expr] = [*c.node.args, *(k.value for k in c.node.keywords)]
+        return any(_value_holds(c, n, pred, paths) for n in nodes)
     if pred.receiver:
         node = func.value if isinstance(func, ast.Attribute) else None
     else:
@@ -96,12 +102,30 @@ def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
         return node is None and not starred and not any(k.arg is None for k in c.node.keywords)
     if node is None:
         return False
-    values = c.unit.resolver.values(node, c.scope)
-    if pred.is_ == "literal" and not all(_known(v) for v in values):
+    return _value_holds(c, node, pred, paths)
+
+
+def _value_holds(c: Call, node: ast.expr, pred: ArgPredicate, paths: Paths) -> bool:
+    resolver = c.unit.resolver
+    values = resolver.values(node, c.scope)
+    kind = pred.is_
+    if kind == "literal" and not all(_known(v) for v in values):
         return False
-    if pred.is_ == "non-literal" and all(_known(v) for v in values):
+    if kind == "non-literal" and all(_known(v) for v in values):
         return False
-    if pred.is_ == "protected-path" and not any(
+    if kind == "non-empty" and not any(v not in ("", None, UNKNOWN) for v in values):
+        return False
+    if kind == "tainted" and not any(is_tainted(v) for v in values):
+        return False
+    if kind == "interpolated" and not resolver.interpolated(node, c.scope):
+        return False
+    if kind == "sql" and not any(isinstance(v, str) and _SQL.search(v) for v in values):
+        return False
+    if kind == "world-writable" and not any(
+        isinstance(v, int) and not isinstance(v, bool) and v & 0o002 for v in values
+    ):
+        return False
+    if kind == "protected-path" and not any(
         isinstance(v, str)
         and protected_target(
             v, cwd="", protected=paths.protected, disposable=paths.disposable, may_be_empty=False
@@ -111,15 +135,31 @@ def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
         return False
     if pred.has_equals and not any(_same(v, pred.equals) for v in values):
         return False
-    return not (
-        pred.matches is not None
-        and not any(isinstance(v, str) and pred.matches.search(v) for v in values)
-    )
+    if pred.less_than is not None and not any(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and v < pred.less_than
+        for v in values
+    ):
+        return False
+    if pred.matches is not None and not any(
+        isinstance(v, str) and pred.matches.search(v) for v in values
+    ):
+        return False
+    if pred.not_matches is not None and any(
+        isinstance(v, str) and pred.not_matches.search(v) for v in values
+    ):
+        return False
+    return pred.source_matches is None or bool(pred.source_matches.search(c.unit.segment(node)))
+
+
+_SQL = re.compile(
+    r"(?is)^\s*(select\s.+\sfrom\s|insert\s+into\s|update\s+\S+\s+set\s|delete\s+from\s|"
+    r"replace\s+into\s|merge\s+into\s|with\s.+\sselect\s|drop\s|alter\s|create\s|truncate\s)"
+)
 
 
 def matches(c: Call, spec: PyCall) -> bool:
     """Whether a call is one the pattern names (by qualified name or method name)."""
-    if c.names & set(spec.callees):
+    if c.names & set(spec.callees) or "*" in spec.callees:
         return True
     func = c.node.func
     return bool(spec.methods) and isinstance(func, ast.Attribute) and func.attr in spec.methods
@@ -130,7 +170,23 @@ def fires(c: Call, spec: PyCall, paths: Paths) -> bool:
         return False
     if not all(holds(c, p, paths) for p in spec.args):
         return False
-    return not any(holds(c, p, paths) for p in spec.unless)
+    if any(holds(c, p, paths) for p in spec.unless):
+        return False
+    if spec.kwargs_tainted and not any(
+        k.arg is None and any(is_tainted(v) for v in c.unit.resolver.values(k.value, c.scope))
+        for k in c.node.keywords
+    ):
+        return False
+    if spec.statement_matches is not None:
+        statement = c.unit.resolver.statement_of.get(id(c.node))
+        text = c.unit.source_of(statement) if statement is not None else ""
+        if not spec.statement_matches.search(text):
+            return False
+    # a containment or allow-list check somewhere in the same function clears it
+    return not (
+        spec.function_lacks is not None
+        and spec.function_lacks.search(c.unit.source_of(c.scope.node))
+    )
 
 
 def _first_value(c: Call) -> str:

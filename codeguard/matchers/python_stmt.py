@@ -1,0 +1,83 @@
+"""Python assignments and comparisons: `session.verify = False`, `if token == sig:`."""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from codeguard.analyze.python import Unit
+from codeguard.matchers import Hit
+from codeguard.ruleset import Rule
+
+_TRIVIAL = re.compile(r"^(None|True|False|-?\d+(\.\d+)?|''|\"\"|b''|\[\]|\{\}|\(\))$")
+
+
+def _target_name(target: ast.AST) -> str:
+    if isinstance(target, ast.Attribute):
+        return target.attr
+    if isinstance(target, ast.Name):
+        return target.id
+    return ""
+
+
+def _value_ok(
+    unit: Unit, node: ast.Assign | ast.AnnAssign, spec: dict[str, Any], scope: Any
+) -> bool:
+    value = node.value
+    if value is None:
+        return False
+    want = spec.get("value", {})
+    if "source-matches" in want and not re.search(want["source-matches"], unit.segment(value)):
+        return False
+    values = unit.resolver.values(value, scope)
+    if "equals" in want:
+        expected = want["equals"]
+        if not any(
+            (v is expected) if isinstance(expected, bool) or isinstance(v, bool) else v == expected
+            for v in values
+        ):
+            return False
+    return not (
+        "matches" in want
+        and not any(isinstance(v, str) and re.search(want["matches"], v) for v in values)
+    )
+
+
+def assignments(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
+    for node, scope in unit.resolver.assign_sites:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        names = {_target_name(t) for t in targets}
+        for rule in rules:
+            for spec in rule.assigns:
+                if names & set(spec["target"]) and _value_ok(unit, node, spec, scope):
+                    yield _hit(rule.id, unit, node, (("match", unit.segment(node)),))
+                    break
+
+
+def comparisons(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
+    for node, _scope in unit.resolver.compare_sites:
+        if not any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
+            continue
+        sides = [node.left, *node.comparators]
+        texts = [unit.segment(s) for s in sides]
+        for rule in rules:
+            spec = rule.compare or {}
+            operand = re.compile(spec.get("operand-matches", "$^"))
+            other = re.compile(spec.get("other-not-matches", "$^"))
+            hit = any(
+                operand.search(t)
+                and not any(_TRIVIAL.match(o) or other.search(o) for o in texts if o != t)
+                for t in texts
+            )
+            if hit:
+                yield _hit(rule.id, unit, node, (("match", unit.segment(node)),))
+
+
+def _hit(rule_id: str, unit: Unit, node: ast.AST, values: tuple[tuple[str, str], ...]) -> Hit:
+    first: int = getattr(node, "lineno", 1)
+    last: int = getattr(node, "end_lineno", None) or first
+    line, col = unit.real(first, getattr(node, "col_offset", 0))
+    end_line, end_col = unit.real(last, getattr(node, "end_col_offset", None) or 0)
+    return Hit(rule_id, line, col, end_line, end_col, values, unit.segment(node))
