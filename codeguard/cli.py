@@ -74,9 +74,30 @@ def _parser() -> argparse.ArgumentParser:
     policy.add_argument(
         "--preview", action="store_true", default=None, help="run preview rules too"
     )
+    policy.add_argument(
+        "--baseline",
+        metavar="FILE",
+        help="findings recorded here are not blocking (see `baseline`)",
+    )
     llm = policy.add_mutually_exclusive_group()
     llm.add_argument("--no-llm", action="store_true", help="skip the LLM reviewer")
     llm.add_argument("--llm", action="store_true", help="require the LLM reviewer")
+
+    base = sub.add_parser(
+        "baseline", help="record today's findings so only new ones block (adopting codeguard)"
+    )
+    bsub = base.add_subparsers(
+        dest="baseline_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    create = bsub.add_parser("create", help="scan PATHs (default: the repository) and record")
+    create.add_argument("paths", nargs="*", metavar="PATH")
+    create.add_argument("--output", "-o", metavar="FILE", default=".codeguard-baseline.json")
+    create.add_argument("--config", metavar="FILE")
+    check = bsub.add_parser("check", help="scan PATHs and report only findings not recorded")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--baseline", "-b", metavar="FILE", default=".codeguard-baseline.json")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--config", metavar="FILE")
 
     rules = sub.add_parser("rules", help="list, show, test and document rules")
     rsub = rules.add_subparsers(
@@ -209,7 +230,13 @@ def _scan(args: argparse.Namespace) -> int:
         from codeguard.gatewriter import write_gate
 
         write_gate(config, rules, set(STAGES))
-    report = pipeline.run(config, changes, rules, STAGES)
+    baseline_file = args.baseline or config.baseline
+    known: frozenset[str] = frozenset()
+    if baseline_file:
+        from codeguard import baseline
+
+        known = baseline.read(Path(baseline_file))
+    report = pipeline.run(config, changes, rules, STAGES, baseline=known)
     for notice in report.notices:
         print(f"codeguard: note: {notice}", file=sys.stderr)
     to_file = args.output is not None
@@ -239,6 +266,32 @@ def _write(text: str, output: str | None) -> None:
         Path(output).write_text(text, encoding="utf-8")
     except OSError as exc:
         raise InputError(f"{output}: cannot write: {exc.strerror}") from None
+
+
+def _baseline(args: argparse.Namespace) -> int:
+    """`baseline create` records every finding in the tree; `check` shows only new ones."""
+    from codeguard import baseline
+    from codeguard import pipeline
+    from codeguard.config import load_config
+    from codeguard.finding import RunMeta
+    from codeguard.report import FORMATTERS
+    from codeguard.sources.files import from_paths
+    from codeguard.stages import STAGES
+
+    cwd = Path.cwd()
+    config = load_config(cwd, args.config).replace(filter="all")
+    rules = _load_rules(config)
+    changes = from_paths(args.paths or [config.root], cwd, Path(config.root))
+    if args.baseline_command == "create":
+        report = pipeline.run(config, changes, rules, STAGES)
+        count = baseline.write(report, Path(args.output))
+        print(f"codeguard: recorded {count} findings in {args.output}")
+        return EXIT_PASS
+    known = baseline.read(Path(args.baseline))
+    report = pipeline.run(config, changes, rules, STAGES, baseline=known)
+    meta = RunMeta(version=__version__, time="", color=False)
+    _write(FORMATTERS[args.format](report, meta), None)
+    return VERDICT_EXIT[report.verdict]
 
 
 def _rules(args: argparse.Namespace) -> int:
@@ -304,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _scan(args)
         if args.subcommand == "rules":
             return _rules(args)
+        if args.subcommand == "baseline":
+            return _baseline(args)
         _parser().print_help()
         return EXIT_PASS
     except CodeguardError as exc:

@@ -171,6 +171,7 @@ class Config:
     disposable_paths: tuple[str, ...] = DEFAULT_DISPOSABLE_PATHS
     protected_branches: tuple[str, ...] = DEFAULT_PROTECTED_BRANCHES
     preview: bool = False
+    baseline: str = ""
     bandit: bool = True
     # bandit tests not run (see codeguard/stages/security.py for why each is skipped)
     bandit_skip: tuple[str, ...] = (
@@ -298,6 +299,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "protected-branches": ("protected_branches", _str_list),
     "preview": ("preview", _bool),
     "bandit": ("bandit", _bool),
+    "baseline": ("baseline", _str),
     "bandit-skip": ("bandit_skip", _str_list),
     "llm": ("llm", _llm),
 }
@@ -357,6 +359,8 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if "rule-dirs" in table:
         dirs = _str_list(str(path), "rule-dirs", table["rule-dirs"])
         table["rule-dirs"] = [str((path.parent / d).resolve()) for d in dirs]
+    if isinstance(table.get("baseline"), str) and table["baseline"]:
+        table["baseline"] = str((path.parent / table["baseline"]).resolve())
     llm = table.get("llm")
     if isinstance(llm, dict) and isinstance(llm.get("policy"), str) and llm["policy"]:
         llm = {**llm, "policy": str((path.parent / llm["policy"]).resolve())}

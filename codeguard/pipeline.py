@@ -88,6 +88,7 @@ def run(
     stages: dict[str, Stage],
     *,
     run_id: str | None = None,
+    baseline: frozenset[str] = frozenset(),
 ) -> Report:
     enabled = [
         r for r in rules if r.status != "removed" and (r.status != "preview" or config.preview)
@@ -123,16 +124,21 @@ def run(
     kept = suppress.apply(
         kept, by_path, ctx.rule("suppression-without-reason"), ctx.rule("unreviewed-suppression")
     )
-    findings = []
+    decided = []
     for f in kept:
         if f.stage == "pipeline":
             if not _kept(config, f):
                 continue
             f = _severity(config, f)
+        decided.append(f)
+    findings = []
+    for f in _fingerprinted(decided):
+        if not f.suppressed and f.fingerprint in baseline:
+            f = dataclasses.replace(f, suppressed=True, suppression_reason="in the baseline")
         findings.append(
             dataclasses.replace(f, blocking=not f.suppressed and f.severity >= config.fail_on)
         )
-    findings = sorted(_fingerprinted(findings), key=lambda f: f.sort_key)
+    findings.sort(key=lambda f: f.sort_key)
     soft = {"llm"} if config.llm.on_error == "warn" else set()
     metas: dict[str, RuleMeta] = {r.id: r.meta for r in enabled}
     fired = {f.rule_id: metas.get(f.rule_id) or _unknown_meta(f) for f in findings}

@@ -52,6 +52,10 @@ class Context:
             self._rule_findings = run_rules(self)
         return [f for f in self._rule_findings if f.stage == stage]
 
+    def all_rule_findings(self) -> list[Finding]:
+        self.rule_findings("")
+        return list(self._rule_findings or [])
+
     def rule(self, builtin: str) -> Rule | None:
         return next((r for r in self.rules if r.builtin == builtin), None)
 

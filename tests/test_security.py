@@ -36,10 +36,12 @@ DIFF = (
 
 
 def report(post: str | None, diff: str, **config: object) -> pipeline.Report:  # type: ignore[name-defined]
+    """Only bandit's findings (codeguard's own rules would cover the same lines)."""
     (change,) = parse_diff(diff)
     if post is not None:
         change = FileChange(path="app.py", status="modified", hunks=change.hunks, post_image=post)
-    return pipeline.run(Config().replace(**config), ChangeSet((change,)), RULES, STAGES)
+    settings = Config(select=("B",)).replace(**config)
+    return pipeline.run(settings, ChangeSet((change,)), RULES, STAGES)
 
 
 def test_bandit_reports_only_what_the_change_adds() -> None:
@@ -88,3 +90,10 @@ def test_sparse_copy_keeps_imports_and_touched_statements_on_their_lines() -> No
     assert lines[5] == ""  # old() is untouched: blanked
     assert lines[9] == "    return yaml.load(data)"
     assert len(lines) == len(POST.split("\n"))
+
+
+def test_bandit_is_quiet_where_codeguard_already_reported_the_line() -> None:
+    (change,) = parse_diff(DIFF)
+    change = FileChange(path="app.py", status="modified", hunks=change.hunks, post_image=POST)
+    found = pipeline.run(Config(), ChangeSet((change,)), RULES, STAGES).findings
+    assert [(f.rule_id, f.start.line) for f in found if f.start.line == 10] == [("CG509", 10)]

@@ -151,12 +151,14 @@ def run(ctx: Context) -> Iterator[Finding]:
             return
     assert isinstance(worker, _Worker)  # noqa: S101 - only start() puts it there
     data = worker.result()
+    # where codeguard's own rules already spoke, bandit's echo of the same flaw is noise
+    covered = {(f.path, f.start.line) for f in ctx.all_rule_findings()}
     for issue in data.get("issues", []):  # type: ignore[attr-defined]
         source = worker.inputs.get(issue["file"])
         if source is None:
             continue
         finding = _finding(issue, source)
-        if finding is not None:
+        if finding is not None and (finding.path, finding.start.line) not in covered:
             yield finding
 
 

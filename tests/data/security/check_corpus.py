@@ -68,6 +68,9 @@ MIN_CONTEXT_FLAW = 25
 
 HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@(.*)$")
 IMPORT_RE = re.compile(r"(import|from)\s+\S")
+EXT_HEADER_RE = re.compile(
+    r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|(old|new) mode \d+|deleted file mode \d+)$"
+)
 
 errors: list[str] = []
 
@@ -176,7 +179,7 @@ def parse_diff(text: str, where: str) -> dict | None:
     while i < len(lines) and not lines[i].startswith("--- "):
         if lines[i].startswith("new file mode"):
             new_file = True
-        elif not re.match(r"^(index [0-9a-f]+\.\.[0-9a-f]+( \d+)?|(old|new) mode \d+|deleted file mode \d+)$", lines[i]):
+        elif not EXT_HEADER_RE.match(lines[i]):
             err(f"{where}: unexpected extended header {lines[i]!r}")
         i += 1
     if i + 1 >= len(lines) or not lines[i + 1].startswith("+++ "):

@@ -28,6 +28,7 @@ Kinds:
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -630,7 +631,7 @@ def payments_hook():
 """)])
 
 case("diff-030", "context_flaw", "CWE-89", "safe",
-     "adds a bound LIMIT parameter value on a separate line under a pre-existing text(f-string) query",
+     "truncates the result list under a pre-existing text(f-string) query",
      "reports/customers.py", """\
 import os
 
@@ -1902,6 +1903,12 @@ def main() -> int:
         raw_after = c["after"] if c["after"] is not None else apply_edits(raw_before, c["edits"])
         after, amarks = strip(raw_after)
         before, bmarks = (None, {"~": []}) if raw_before is None else strip(raw_before)
+        for side, text in (("before", before), ("after", after)):
+            if text is not None:
+                try:
+                    ast.parse(text, filename=c["path"])
+                except SyntaxError as exc:
+                    raise SystemExit(f"{c['id']}: {side} file does not parse: {exc}") from exc
         diff = make_diff(c["path"], before, after).decode()
         (OUT / f"{c['id']}.diff").write_text(diff)
         entry = {
