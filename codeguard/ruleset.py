@@ -269,7 +269,7 @@ def build_rule(path: Path, data: dict[str, Any]) -> Rule:
                     _compile(where, f"match.python-assign[{i}]", a["value"]["source-matches"], 0)
             extra["assigns"] = assigns
         elif kind == "python-compare":
-            for name in ("operand-matches", "other-not-matches"):
+            for name in ("operand-matches", "other-not-matches", "origin-matches"):
                 if name in spec:
                     _compile(where, f"match.python-compare.{name}", spec[name], 0)
             extra["compare"] = spec

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import builtins
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import field
@@ -28,6 +29,20 @@ class _Unknown:
 
 
 UNKNOWN = _Unknown()
+
+
+class _Number:
+    """A number whose value is not known (`int(x)`, `len(x)`): it cannot carry SQL or a
+    path, and it is not small or large either."""
+
+    def __repr__(self) -> str:
+        return "NUMBER"
+
+    def __str__(self) -> str:
+        return "0"
+
+
+NUMBER = _Number()
 BUILTINS = frozenset(dir(builtins))
 MAX_VALUES = 8
 MAX_DEPTH = 24
@@ -112,6 +127,9 @@ _DECODERS = frozenset(
     }
 )
 DECODED = "\ue000decoded\ue001"
+# `shlex.quote(x)`: one shell word whatever x holds
+QUOTED = "'\ue000quoted\ue001'"
+_SHELL_QUOTES = frozenset({"shlex.quote", "pipes.quote", "shlex.join"})
 TEMP_PATH = "/tmp/tmp.codeguard"
 
 
@@ -326,6 +344,13 @@ class Resolver:
 
     # -- qualified names ----------------------------------------------------------------
 
+    def bindings_of(self, name: str, sc: Scope) -> list[ast.AST]:
+        """The expressions a name is assigned from, in the scope that defines it."""
+        found = self._lookup(name, sc)
+        if found is None:
+            return []
+        return [v for k, v in found[0] if k == "expr" and isinstance(v, ast.AST)]
+
     def qualnames(self, node: ast.AST, sc: Scope, depth: int = 0) -> set[str]:
         """The fully qualified names an expression may refer to (empty when local)."""
         if depth > MAX_DEPTH:
@@ -390,7 +415,17 @@ class Resolver:
             join = _concat if isinstance(node.op, ast.Add) else _path_join
             return [join(a, b) for a in left for b in right][:MAX_VALUES]
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod):
-            return [_as_text(v, "format") for v in self.values(node.left, sc, depth + 1)]
+            operand = node.right
+            items = operand.elts if isinstance(operand, ast.Tuple) else [operand]
+            args = [self.values(a, sc, depth + 1)[0] for a in items[:16]]
+            return [_percent(v, args) for v in self.values(node.left, sc, depth + 1)]
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            left = self.values(node.left, sc, depth + 1)
+            right = self.values(node.right, sc, depth + 1)
+            return [_repeat(a, b) for a in left for b in right][:MAX_VALUES]
+        if isinstance(node, (ast.GeneratorExp, ast.ListComp, ast.SetComp)):
+            # a sample element: `"?" for _ in ids` is always "?"
+            return [(v,) for v in self.values(node.elt, sc, depth + 1)]
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             elements = [self.values(e, sc, depth + 1) for e in node.elts[:32]]
             if all(len(e) == 1 for e in elements):
@@ -495,7 +530,7 @@ class Resolver:
         if names & _INPUTS or _request_rooted(node.func):
             return [TAINT]
         if names & _NUMBERS:
-            return [0]  # a number: whatever it came from, it cannot carry SQL or a path
+            return [NUMBER]
         if names & {"builtins.str", "builtins.repr"} and args:
             return self.values(args[0], sc, depth + 1)
         if names & _PATH_TYPES:
@@ -530,6 +565,8 @@ class Resolver:
             return [TEMP_PATH]
         if names & _DECODERS:
             return [DECODED]
+        if names & _SHELL_QUOTES:
+            return [QUOTED]
         if names & {"shlex.split"} and args:
             return [_shlex_split(v) for v in self.values(args[0], sc, depth + 1)]
         if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and args:
@@ -559,7 +596,27 @@ class Resolver:
                     if isinstance(s, str) and isinstance(item, tuple)
                 ] or [UNKNOWN]
             if method == "format":
-                return [_as_text(v, "format") for v in self.values(node.func.value, sc, depth + 1)]
+                fields = [self.values(a, sc, depth + 1)[0] for a in args[:16]]
+                named = {
+                    k.arg: self.values(k.value, sc, depth + 1)[0]
+                    for k in node.keywords[:16]
+                    if k.arg is not None
+                }
+                splat = any(k.arg is None for k in node.keywords) or any(
+                    isinstance(a, ast.Starred) for a in args
+                )
+                return [
+                    _format(v, fields, named, splat)
+                    for v in self.values(node.func.value, sc, depth + 1)
+                ]
+            if method == "get" and args:
+                table = self._literal_dict(node.func.value, sc)
+                if table is not None:
+                    # `ALLOWED.get(key, default)`: one of the dict's values or the default
+                    out = [v for e in table.values for v in self.values(e, sc, depth + 1)]
+                    if len(args) > 1:
+                        out += self.values(args[1], sc, depth + 1)
+                    return out[:MAX_VALUES]
             if method in ("decode", "encode", "strip", "rstrip", "lstrip"):
                 base = self.values(node.func.value, sc, depth + 1)
                 if (
@@ -626,7 +683,10 @@ class Resolver:
         )
         if not built:
             return False
-        return any(_has_marker(v) for v in self.values(node, sc, depth + 1))
+        return any(
+            _has_marker(v.replace(QUOTED, "") if isinstance(v, str) else v)
+            for v in self.values(node, sc, depth + 1)
+        )
 
     def _attribute_values(self, node: ast.Attribute, sc: Scope, depth: int) -> list[object]:
         if _request_rooted(node):
@@ -650,6 +710,9 @@ class Resolver:
                     if kind == "expr" and isinstance(value, ast.AST):
                         out.extend(self.values(value, owner, depth + 1))
                 return out or [UNKNOWN]
+        # a field of input is input: `request.files["f"].filename`, `body.image_url`
+        if any(is_tainted(v) for v in self.values(node.value, sc, depth + 1)):
+            return [TAINT]
         return [UNKNOWN]
 
 
@@ -722,7 +785,77 @@ def _as_text(value: object, why: str) -> str:
     return str(value)
 
 
+def _text_of(value: object) -> object:
+    """Numbers format as digits; everything else is unchanged."""
+    if value is NUMBER or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return str(value)
+    return value
+
+
+def _format(template: object, args: list[object], named: dict[str, object], splat: bool) -> object:
+    """`template.format(*args, **named)` with unknown arguments kept as markers."""
+    if not isinstance(template, str):
+        return marker("format") if template is UNKNOWN else UNKNOWN
+    if splat:
+        return template + marker("format")
+    import string
+
+    out: list[str] = []
+    auto = 0
+    try:
+        for literal, name, _spec, _conv in string.Formatter().parse(template):
+            out.append(literal)
+            if name is None:
+                continue
+            key = name.split(".")[0].split("[")[0]
+            if key == "":
+                value = args[auto] if auto < len(args) else UNKNOWN
+                auto += 1
+            elif key.isdigit():
+                value = args[int(key)] if int(key) < len(args) else UNKNOWN
+            else:
+                value = named.get(key, UNKNOWN)
+            out.append(_as_text(_text_of(value), "format"))
+    except (ValueError, IndexError):
+        return template + marker("format")
+    return "".join(out)
+
+
+_PERCENT = re.compile(
+    r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsab%])"
+)
+
+
+def _percent(template: object, args: list[object]) -> object:
+    """`template % args` with unknown arguments kept as markers."""
+    if not isinstance(template, str):
+        return marker("format") if template is UNKNOWN else UNKNOWN
+    values = iter(args)
+
+    def one(m: re.Match[str]) -> str:
+        if m.group(1) == "%":
+            return "%"
+        return _as_text(_text_of(next(values, UNKNOWN)), "format")
+
+    return _PERCENT.sub(one, template)
+
+
+def _repeat(a: object, b: object) -> object:
+    """`b"\\0" * 16`."""
+    if isinstance(b, (str, bytes)) and isinstance(a, int):
+        a, b = b, a
+    if isinstance(a, (str, bytes)) and isinstance(b, int) and not isinstance(b, bool):
+        return a * max(0, min(b, 4096))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return a * b
+    return UNKNOWN
+
+
 def _concat(a: object, b: object) -> object:
+    if isinstance(a, str):
+        b = _text_of(b)
+    if isinstance(b, str):
+        a = _text_of(a)
     if isinstance(a, str) and isinstance(b, str):
         return a + b
     if isinstance(a, str) and b is UNKNOWN:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from codeguard.analyze.pyscope import QUOTED
 from codeguard.analyze.pyscope import UNKNOWN
 from codeguard.analyze.pyscope import Resolver
 from codeguard.analyze.pyscope import Scope
@@ -84,7 +85,10 @@ def _same(a: object, b: object) -> bool:
 
 
 def _known(value: object) -> bool:
-    return value is not UNKNOWN and not (isinstance(value, str) and UNKNOWN_OPEN in value)
+    """A constant; a `shlex.quote`d part counts as one (a single word, whatever it holds)."""
+    return value is not UNKNOWN and not (
+        isinstance(value, str) and UNKNOWN_OPEN in value.replace(QUOTED, "")
+    )
 
 
 def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
@@ -148,7 +152,12 @@ def _value_holds(c: Call, node: ast.expr, pred: ArgPredicate, paths: Paths) -> b
         isinstance(v, str) and pred.not_matches.search(v) for v in values
     ):
         return False
-    return pred.source_matches is None or bool(pred.source_matches.search(c.unit.segment(node)))
+    if pred.source_matches is None:
+        return True
+    # the text as written, or what a name stands for (`Loader` imported as CSafeLoader)
+    return bool(pred.source_matches.search(c.unit.segment(node))) or any(
+        pred.source_matches.search(name) for name in resolver.qualnames(node, c.scope)
+    )
 
 
 _SQL = re.compile(
@@ -180,6 +189,10 @@ def fires(c: Call, spec: PyCall, paths: Paths) -> bool:
     if spec.statement_matches is not None:
         statement = c.unit.resolver.statement_of.get(id(c.node))
         text = c.unit.source_of(statement) if statement is not None else ""
+        # what the value is for is often only in the function's name (`def make_otp():`)
+        func = c.scope.node
+        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            text = f"{func.name}\n{text}"
         if not spec.statement_matches.search(text):
             return False
     # a containment or allow-list check somewhere in the same function clears it

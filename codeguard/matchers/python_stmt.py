@@ -57,22 +57,33 @@ def assignments(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
 
 
 def comparisons(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
-    for node, _scope in unit.resolver.compare_sites:
+    for node, scope in unit.resolver.compare_sites:
         if not any(isinstance(op, (ast.Eq, ast.NotEq)) for op in node.ops):
             continue
         sides = [node.left, *node.comparators]
         texts = [unit.segment(s) for s in sides]
+        origins = [_origin(unit, s, scope) for s in sides]
         for rule in rules:
             spec = rule.compare or {}
             operand = re.compile(spec.get("operand-matches", "$^"))
             other = re.compile(spec.get("other-not-matches", "$^"))
+            source = re.compile(spec.get("origin-matches", "$^"))
             hit = any(
-                operand.search(t)
+                (operand.search(t) or source.search(origin))
                 and not any(_TRIVIAL.match(o) or other.search(o) for o in texts if o != t)
-                for t in texts
+                for t, origin in zip(texts, origins, strict=True)
             )
             if hit:
                 yield _hit(rule.id, unit, node, (("match", unit.segment(node)),))
+
+
+def _origin(unit: Unit, side: ast.AST, scope: Any) -> str:
+    """What a plain name was assigned from (`computed = hmac.new(...)...`), so a comparison
+    of well-named locals is judged by where their values came from."""
+    if not isinstance(side, ast.Name):
+        return ""
+    bound = unit.resolver.bindings_of(side.id, scope)
+    return "\n".join(unit.segment(v) for v in bound[:4])
 
 
 def _hit(rule_id: str, unit: Unit, node: ast.AST, values: tuple[tuple[str, str], ...]) -> Hit:
