@@ -8,7 +8,9 @@ outer code stands.
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -17,9 +19,12 @@ from typing import TYPE_CHECKING
 from codeguard.analyze import is_python
 from codeguard.analyze.snippet import Snippet
 from codeguard.analyze.snippet import whole
+from codeguard.changes import DiffLine
 from codeguard.changes import FileChange
+from codeguard.changes import Hunk
 from codeguard.finding import Finding
 from codeguard.finding import Position
+from codeguard.finding import Severity
 from codeguard.globs import match_any
 from codeguard.matchers import Hit
 from codeguard.matchers import regex
@@ -249,7 +254,7 @@ class _Run:
                         testing = _in_test(c) if testing is None else testing
                         if testing:
                             continue
-                    hit = python_call.hit(rule.id, c, python_call.callee_name(c, spec))
+                    hit = python_call.hit(rule.id, c, python_call.callee_name(c, spec), spec=spec)
                     self.emit(
                         rule, hit if where is None else _at(hit, where), where.via if where else ()
                     )
@@ -406,8 +411,88 @@ def run_rules(ctx: Context) -> list[Finding]:
             for h in regex.find(regexes, change.lines, wanted_lines(change, ctx.config.filter)):
                 run.emit(next(r for r in regexes if r.id == h.rule_id), h)
         _languages(run, change, words, operands)
-        findings.extend(run.findings)
+        findings.extend(_against_old_side(ctx, change, run, words, operands))
     return findings
+
+
+def _against_old_side(
+    ctx: Context,
+    change: FileChange,
+    run: _Run,
+    words: re.Pattern[str] | None,
+    operands: list[re.Pattern[str]],
+) -> list[Finding]:
+    """Judge Python findings in hunks that delete lines against the hunks' old side.
+
+    - A finding on an unchanged line is the change's doing when the old side did not have
+      it: the change deleted the allow-list, the containment check, the redirect guard.
+      It is kept (`exposed`) whatever the `filter`.
+    - A finding on a rewritten line that the old line already had (the change only added
+      `as_attachment=True` to a `send_file` of user input) is not the change's doing: it
+      is kept as a note, visible but not blocking.
+
+    Both sides are analysed as hunk fragments so they see the same amount of code, and
+    only when such a finding exists, so routine changes pay nothing.
+    """
+    added = change.added_lines
+    removing = [h for h in change.hunks if any(line.kind == "-" for line in h.lines)]
+
+    def hunk_of(line: int) -> Hunk | None:
+        return next(
+            (h for h in removing if h.new_start <= line < h.new_start + max(h.new_len, 1)), None
+        )
+
+    suspects = [f for f in run.findings if f.stage != "destructive" and hunk_of(f.start.line)]
+    if not suspects or not is_python(change):
+        return run.findings
+    from codeguard.analyze.python import parse_change
+
+    def fragment_findings(hunks: tuple[Hunk, ...]) -> list[tuple[str, int]]:
+        side = FileChange(path=change.path, hunks=hunks)
+        other = _Run(ctx, side, run.rules, run.words)
+        other.python_units(parse_change(side).units, None, 0)
+        return [(f.rule_id, f.start.line) for f in other.findings]
+
+    old_hunks = tuple(
+        Hunk(h.old_start, h.old_len, h.old_start, h.old_len, tuple(
+            DiffLine("+" if line.kind == "-" else " ", line.old_no, line.old_no, line.text)
+            for line in h.lines
+            if line.kind != "+"
+        ))
+        for h in removing
+    )  # fmt: skip
+    old_text = {line.old_no: line.text.strip() for h in removing for line in h.lines}
+    removed = {line.old_no for h in removing for line in h.lines if line.kind == "-"}
+    before = fragment_findings(old_hunks)
+    before_context = {(rule, old_text.get(n, "")) for rule, n in before if n not in removed}
+    before_removed = Counter(
+        (rule, next(h for h in removing if any(x.old_no == n for x in h.lines)).new_start)
+        for rule, n in before
+        if n in removed
+    )
+    now_found = fragment_findings(tuple(removing))
+    now = {(rule, change.lines.get(n, "").strip()) for rule, n in now_found}
+    out = []
+    for f in run.findings:
+        hunk = hunk_of(f.start.line) if f in suspects else None
+        if hunk is not None and f.start.line not in added:
+            key = (f.rule_id, change.lines.get(f.start.line, "").strip())
+            if key in now and key not in before_context:
+                f = dataclasses.replace(
+                    f,
+                    exposed=True,
+                    message=f"{f.message} (this line did not change, but the change deleted "
+                    "the code that guarded it)",
+                )
+        elif hunk is not None and before_removed[(f.rule_id, hunk.new_start)] > 0:
+            before_removed[(f.rule_id, hunk.new_start)] -= 1
+            f = dataclasses.replace(
+                f,
+                severity=Severity.NOTE,
+                message=f"{f.message} (already there before this change)",
+            )
+        out.append(f)
+    return out
 
 
 def _languages(

@@ -53,6 +53,8 @@ class Finding:
     suppressed: bool = False
     suppression_reason: str = ""
     confidence: float | None = None
+    # on an unchanged line, but the change deleted the check that kept it safe
+    exposed: bool = False
 
     @property
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -29,7 +29,7 @@ SOFT_FAIL = {"llm"}
 
 def in_change(finding: Finding, change: FileChange | None, mode: str) -> bool:
     """Whether a finding touches the change under a `filter` mode."""
-    if mode == "all" or change is None:
+    if mode == "all" or change is None or finding.exposed:
         return True
     if mode == "file":
         return True

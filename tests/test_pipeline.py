@@ -68,11 +68,21 @@ def test_findings_outside_the_hunks_are_dropped_by_diff_context() -> None:
     assert [f.start.line for f in report.findings] == [2, 3, 14]
 
 
-def test_a_multiline_call_touching_an_added_line_counts() -> None:
+def test_a_multiline_call_is_reported_at_the_argument_that_matched() -> None:
     post = 'import shutil\nshutil.rmtree(\n    "/etc",\n)\n'
     diff = '--- a/job.py\n+++ b/job.py\n@@ -1,4 +1,4 @@\n import shutil\n shutil.rmtree(\n-    "./build",\n+    "/etc",\n )\n'
     report = run(modified(post, diff))
-    assert [(f.rule_id, f.start.line) for f in report.findings] == [("CG101", 2)]
+    assert [(f.rule_id, f.start.line) for f in report.findings] == [("CG101", 3)]
+
+
+def test_a_multiline_call_is_not_blamed_on_a_change_to_another_argument() -> None:
+    post = 'import requests\nrequests.get(\n    "https://x",\n    timeout=5,\n    verify=False,\n)\n'
+    diff = (
+        "--- a/job.py\n+++ b/job.py\n@@ -1,6 +1,6 @@\n import requests\n requests.get(\n"
+        '     "https://x",\n-    timeout=3,\n+    timeout=5,\n     verify=False,\n )\n'
+    )
+    assert [f.rule_id for f in run(modified(post, diff)).findings] == []
+    assert [f.rule_id for f in run(modified(post, diff), filter="file").findings] == ["CG511"]
 
 
 def test_suppression_with_reason_on_an_unchanged_line_silences_an_error() -> None:

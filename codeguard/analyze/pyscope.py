@@ -126,6 +126,34 @@ _DECODERS = frozenset(
         "marshal.loads",
     }
 )
+# A hunk seen without its file often uses names imported above it: an unbound name that
+# is unmistakably one framework's (`HttpResponseRedirect`) stands for it. Ambiguous names
+# (`load`, `Template`, `get`) are left out on purpose.
+_FRAGMENT_GUESSES: dict[str, tuple[str, ...]] = {
+    "redirect": ("flask.redirect", "django.shortcuts.redirect"),
+    "send_file": ("flask.send_file",),
+    "render_template_string": ("flask.render_template_string",),
+    "make_response": ("flask.make_response",),
+    "Markup": ("markupsafe.Markup",),
+    "HttpResponse": ("django.http.HttpResponse",),
+    "HttpResponseRedirect": ("django.http.HttpResponseRedirect",),
+    "HttpResponsePermanentRedirect": ("django.http.HttpResponsePermanentRedirect",),
+    "mark_safe": ("django.utils.safestring.mark_safe",),
+    "csrf_exempt": ("django.views.decorators.csrf.csrf_exempt",),
+    "RedirectResponse": ("starlette.responses.RedirectResponse",),
+    "HTMLResponse": ("starlette.responses.HTMLResponse",),
+    "FileResponse": ("starlette.responses.FileResponse",),
+    "CORSMiddleware": ("starlette.middleware.cors.CORSMiddleware",),
+    "CORS": ("flask_cors.CORS",),
+    "Popen": ("subprocess.Popen",),
+    "check_output": ("subprocess.check_output",),
+    "check_call": ("subprocess.check_call",),
+    "urlopen": ("urllib.request.urlopen",),
+    "PoolManager": ("urllib3.PoolManager",),
+    "text": ("sqlalchemy.text",),
+    "PBKDF2HMAC": ("cryptography.hazmat.primitives.kdf.pbkdf2.PBKDF2HMAC",),
+    "pbkdf2_hmac": ("hashlib.pbkdf2_hmac",),
+}
 DECODED = "\ue000decoded\ue001"
 # `shlex.quote(x)`: one shell word whatever x holds
 QUOTED = "'\ue000quoted\ue001'"
@@ -361,7 +389,7 @@ class Resolver:
                 stars = {f"{m}.{node.id}" for s in self._chain(sc) for m in s.star_modules}
                 if node.id in BUILTINS:
                     return {f"builtins.{node.id}", *stars}
-                return {node.id, *stars}
+                return {node.id, *stars, *_FRAGMENT_GUESSES.get(node.id, ())}
             bindings, where = found
             names: set[str] = set()
             for kind, value in bindings:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from functools import cached_property
 
+from codeguard.changes import DiffLine
 from codeguard.changes import FileChange
 
 _IMPORT_LINE = re.compile(
@@ -143,11 +144,78 @@ def _parse_fragments(out: ParsedPython, change: FileChange) -> None:
         indent = _indent_removed(text, dedented)
         line_map = tuple([0] * len(imports) + [line.new_no for line in new_side])
         tree, _ = try_parse(preamble + dedented)
-        if tree is None:
-            added = [line.new_no for line in new_side if line.kind == "+"]
-            _parse_lines(out, change, added, preamble=imports)
+        if tree is not None:
+            out.units.append(Unit(tree, preamble + dedented, line_map, indent))
             continue
-        out.units.append(Unit(tree, preamble + dedented, line_map, indent))
+        # A hunk often starts inside one function and ends in the next: parse each
+        # top-level block on its own, so `def login_otp():` keeps its body and its name.
+        for block in _top_level_blocks(new_side):
+            text = "\n".join(line.text for line in block) + "\n"
+            dedented = textwrap.dedent(text)
+            # a hunk that starts inside a call's arguments: reopen the brackets it closes
+            opener = _reopen(dedented)
+            head = preamble + (opener + "\n" if opener else "")
+            tree, _ = try_parse(head + dedented)
+            if tree is not None:
+                numbers = tuple(
+                    [0] * (len(imports) + bool(opener)) + [line.new_no for line in block]
+                )
+                out.units.append(
+                    Unit(tree, head + dedented, numbers, _indent_removed(text, dedented))
+                )
+                continue
+            added = [line.new_no for line in block if line.kind == "+"]
+            _parse_lines(out, change, added, preamble=imports)
+
+
+# The callee of a call whose first line lies outside the hunk (`verify=False,` alone).
+CUT_CALL = "_codeguard_cut_call_"
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+_KEYWORD_ARG = re.compile(r"^\*{0,2}\w+\s*=(?!=).*,\s*$|^\*{1,2}\w")
+
+
+def _reopen(text: str) -> str:
+    """Openers for the brackets `text` closes without opening (strings skipped roughly)."""
+    depth: list[str] = []
+    missing: list[str] = []
+    quote = ""
+    for line in text.splitlines():
+        for ch in line:
+            if quote:
+                if ch == quote:
+                    quote = ""
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "#":
+                break
+            elif ch in "([{":
+                depth.append(ch)
+            elif ch in _PAIRS:
+                if depth:
+                    depth.pop()
+                else:
+                    missing.append(_PAIRS[ch])
+        quote = ""
+    return "".join(f"{CUT_CALL}(" if m == "(" else m for m in reversed(missing))
+
+
+_CONTINUES = re.compile(r"^(else|elif|except|finally|case)\b|^[)\]}]")
+
+
+def _top_level_blocks(lines: list[DiffLine]) -> list[list[DiffLine]]:
+    """Split at lines that start a new top-level statement (column 0), keeping decorators
+    with what they decorate and `else:`/`except:` with their statement."""
+    blocks: list[list[DiffLine]] = [[]]
+    decorated = False
+    for line in lines:
+        text = line.text
+        starts = bool(text.strip()) and not text[0].isspace() and not text.startswith("#")
+        if starts and blocks[-1] and not decorated and not _CONTINUES.match(text):
+            blocks.append([])
+        if starts:
+            decorated = text.startswith("@")
+        blocks[-1].append(line)
+    return [b for b in blocks if any(line.text.strip() for line in b)]
 
 
 def _indent_removed(before: str, after: str) -> int:
@@ -170,6 +238,9 @@ def _parse_lines(
             continue
         indent = len(raw) - len(raw.lstrip())
         candidates = [stripped]
+        if _KEYWORD_ARG.match(stripped):
+            # `verify=False,` is an argument of a call that started above the hunk
+            candidates.insert(0, f"{CUT_CALL}({stripped})")
         if stripped.endswith(":"):
             candidates.append(stripped + " pass")
         keyword = r"^(elif|if|while|with|for|return|yield|await|assert|del|else)\b\s*"
@@ -178,7 +249,8 @@ def _parse_lines(
             tree, _ = try_parse(prefix + candidate + "\n")
             if tree is None:
                 continue
-            offset = indent + max(stripped.find(candidate), 0)
+            inner = candidate.find(stripped)
+            offset = indent - inner if inner > 0 else indent + max(stripped.find(candidate), 0)
             line_map = tuple([0] * len(head) + [number])
             out.units.append(Unit(tree, prefix + candidate + "\n", line_map, offset))
             break

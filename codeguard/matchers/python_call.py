@@ -16,6 +16,7 @@ from codeguard.analyze.pyscope import UNKNOWN
 from codeguard.analyze.pyscope import Resolver
 from codeguard.analyze.pyscope import Scope
 from codeguard.analyze.pyscope import is_tainted
+from codeguard.analyze.python import CUT_CALL
 from codeguard.analyze.python import Unit
 from codeguard.analyze.shell import UNKNOWN_OPEN
 from codeguard.analyze.shell import display
@@ -56,7 +57,12 @@ def calls(unit: Unit, words: frozenset[str] | None = None) -> Iterator[Call]:
                 if isinstance(func, ast.Attribute)
                 else None
             )
-            if last is not None and last not in words and not (aliases.get(last, set()) & words):
+            if (
+                last is not None
+                and last not in words
+                and last != CUT_CALL
+                and not (aliases.get(last, set()) & words)
+            ):
                 continue
         names = resolver.qualnames(node.func, scope)
         yield Call(node, scope, frozenset(names), unit)
@@ -171,6 +177,9 @@ def matches(c: Call, spec: PyCall) -> bool:
     if c.names & set(spec.callees) or "*" in spec.callees:
         return True
     func = c.node.func
+    if isinstance(func, ast.Name) and func.id == CUT_CALL:
+        # its callee lies outside the hunk: judge it by its arguments alone
+        return bool(spec.methods) and any(p.keyword is not None for p in spec.args)
     return bool(spec.methods) and isinstance(func, ast.Attribute) and func.attr in spec.methods
 
 
@@ -219,15 +228,48 @@ def _first_value(c: Call) -> str:
 
 def callee_name(c: Call, spec: PyCall) -> str:
     matched = sorted(c.names & set(spec.callees))
-    if matched:
+    if len(matched) == 1:
         return matched[0]
+    if matched:  # several candidates (a name guessed for a fragment): show it as written
+        return c.unit.segment(c.node.func)
     func = c.node.func
     return c.unit.segment(func) if isinstance(func, ast.Attribute) else "call"
 
 
-def hit(rule_id: str, c: Call, callee: str, extra: tuple[tuple[str, str], ...] = ()) -> Hit:
+def _focus(c: Call, spec: PyCall | None) -> list[ast.AST]:
+    """A call that spans lines is reported at the arguments that made it match
+    (`verify=False`), so a change that only touches another argument is not blamed."""
     node = c.node
-    line, col = c.unit.real(node.lineno, node.col_offset)
-    end_line, end_col = c.unit.real(node.end_lineno or node.lineno, node.end_col_offset or 0)
-    values = (("callee", callee), ("arg", _first_value(c)), *extra)
+    if spec is None or (node.end_lineno or node.lineno) == node.lineno:
+        return [node]
+    parts: list[ast.AST] = []
+    for p in spec.args:
+        if p.any_arg or p.receiver or p.is_ == "missing":
+            return [node]
+        arg = argument(node, p.position, p.keyword)
+        if arg is None:
+            return [node]
+        keyword = next((k for k in node.keywords if k.value is arg), None)
+        parts.append(keyword if keyword is not None else arg)
+    return parts or [node]
+
+
+def hit(
+    rule_id: str,
+    c: Call,
+    callee: str,
+    extra: tuple[tuple[str, str], ...] = (),
+    spec: PyCall | None = None,
+) -> Hit:
+    node = c.node
+    parts = _focus(c, spec)
+    first = min(parts, key=lambda n: (n.lineno, n.col_offset))  # type: ignore[attr-defined]
+    last = max(parts, key=lambda n: (n.end_lineno, n.end_col_offset))  # type: ignore[attr-defined]
+    line, col = c.unit.real(first.lineno, first.col_offset)  # type: ignore[attr-defined]
+    end_line, end_col = c.unit.real(
+        last.end_lineno or last.lineno,  # type: ignore[attr-defined]
+        last.end_col_offset or 0,  # type: ignore[attr-defined]
+    )
+    shown = " ".join(c.unit.segment(parts[0]).split()) if parts[0] is not node else ""
+    values = (("callee", callee), ("arg", _first_value(c)), ("match", shown or callee), *extra)
     return Hit(rule_id, line, col, end_line, end_col, values, c.unit.segment(node))
