@@ -226,17 +226,25 @@ class _Run:
         statement_rules = [
             *self.applicable("python-assign", None if where is None else "<python>.py"),
             *self.applicable("python-compare", None if where is None else "<python>.py"),
+            *self.applicable("python-decorator", None if where is None else "<python>.py"),
+            *self.applicable("python-return", None if where is None else "<python>.py"),
         ]
+        # a rule may have several kinds
+        statement_rules = list({r.id: r for r in statement_rules}.values())
         if statement_rules:
             from codeguard.matchers import python_stmt
 
             by_id = {r.id: r for r in statement_rules}
             assign_rules = [r for r in statement_rules if r.assigns]
             compare_rules = [r for r in statement_rules if r.compare]
+            decorator_rules = [r for r in statement_rules if r.decorator]
+            return_rules = [r for r in statement_rules if r.returns is not None]
             for unit in units:
                 for h in [
                     *python_stmt.assignments(unit, assign_rules),
                     *python_stmt.comparisons(unit, compare_rules),
+                    *python_stmt.decorators(unit, decorator_rules),
+                    *python_stmt.handler_returns(unit, return_rules),
                 ]:
                     rule = by_id[h.rule_id]
                     self.emit(
@@ -393,6 +401,10 @@ def run_rules(ctx: Context) -> list[Finding]:
     call_words |= {
         t for r in by_kind.get("python-assign", ()) for a in r.assigns for t in a["target"]
     }
+    for r in by_kind.get("python-decorator", ()):
+        spec = r.decorator or {}
+        call_words |= {d.rsplit(".", 1)[-1] for d in spec["decorator"]}
+        call_words |= set(spec.get("method", ()))
     words = trigger(call_words) if call_words else None
     # comparisons have no callee name to look for: their operand patterns are triggers too
     operands = [

@@ -81,6 +81,8 @@ class Rule:
     python: tuple[PyCall, ...] = ()
     assigns: tuple[dict[str, Any], ...] = ()
     compare: dict[str, Any] | None = None
+    decorator: dict[str, Any] | None = None
+    returns: dict[str, Any] | None = None
     builtin: str = ""
     shell: tuple[dict[str, Any], ...] = ()
     sql: tuple[dict[str, Any], ...] = ()
@@ -267,7 +269,18 @@ def build_rule(path: Path, data: dict[str, Any]) -> Rule:
                     _compile(where, f"match.python-assign[{i}].value.{key}", regex, 0)
                 if "source-matches" in a.get("value", {}):
                     _compile(where, f"match.python-assign[{i}]", a["value"]["source-matches"], 0)
+                if "function-lacks" in a:
+                    key = f"match.python-assign[{i}].function-lacks"
+                    _compile(where, key, a["function-lacks"], 0)
             extra["assigns"] = assigns
+        elif kind == "python-return":
+            if "matches" in spec:
+                _compile(where, "match.python-return.matches", spec["matches"], 0)
+            extra["returns"] = spec
+        elif kind == "python-decorator":
+            if "function-lacks" in spec:
+                _compile(where, "match.python-decorator.function-lacks", spec["function-lacks"], 0)
+            extra["decorator"] = spec
         elif kind == "python-compare":
             for name in ("operand-matches", "other-not-matches", "origin-matches"):
                 if name in spec:

@@ -158,6 +158,23 @@ DECODED = "\ue000decoded\ue001"
 # `shlex.quote(x)`: one shell word whatever x holds
 QUOTED = "'\ue000quoted\ue001'"
 _SHELL_QUOTES = frozenset({"shlex.quote", "pipes.quote", "shlex.join"})
+# what comes out of these no longer carries the input's meaning (markup, a path, a URL)
+_SANITIZERS = frozenset(
+    {
+        "html.escape",
+        "markupsafe.escape",
+        "flask.escape",
+        "jinja2.escape",
+        "django.utils.html.escape",
+        "django.utils.html.conditional_escape",
+        "bleach.clean",
+        "nh3.clean",
+        "werkzeug.utils.secure_filename",
+        "werkzeug.secure_filename",
+        "urllib.parse.quote",
+        "urllib.parse.quote_plus",
+    }
+)
 TEMP_PATH = "/tmp/tmp.codeguard"
 
 
@@ -192,6 +209,13 @@ class Resolver:
         self.call_sites: list[tuple[ast.Call, Scope]] = []
         self.compare_sites: list[tuple[ast.Compare, Scope]] = []
         self.assign_sites: list[tuple[ast.Assign | ast.AnnAssign, Scope]] = []
+        self.return_sites: list[tuple[ast.Return, Scope]] = []
+        # functions a web framework calls with a request (`@app.get(...)`)
+        self.handlers: set[int] = set()
+        # decorated definitions, with the scope their decorators are evaluated in
+        self.decorated: list[
+            tuple[ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, Scope]
+        ] = []
         self.statement_of: dict[int, ast.AST] = {}
         self._build(tree, self.module)
 
@@ -221,6 +245,11 @@ class Resolver:
             node, sc, stmt = stack.pop()
             if isinstance(node, ast.stmt):
                 stmt = node
+            if (
+                isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and node.decorator_list
+            ):
+                self.decorated.append((node, sc))
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 self._function(node, sc, stmt, stack)
                 continue
@@ -244,6 +273,8 @@ class Resolver:
                 self.statement_of[id(node)] = stmt
             elif kind is ast.Compare:
                 self.compare_sites.append((node, sc))  # type: ignore[arg-type]
+            elif kind is ast.Return and node.value is not None:  # type: ignore[attr-defined]
+                self.return_sites.append((node, sc))  # type: ignore[arg-type]
             if kind in _BINDING_NODES:
                 self._bindings_of(node, sc)
                 if kind in (ast.Assign, ast.AnnAssign):
@@ -262,6 +293,8 @@ class Resolver:
             sc.bind(node.name, "local", node)
             stack.extend((d, sc, stmt) for d in node.decorator_list)
             handler = any(_is_route(d) for d in node.decorator_list)
+            if handler:
+                self.handlers.add(id(node))
         inner = Scope(node, sc, "function")
         self.scopes[id(node)] = inner
         args = node.args
@@ -482,6 +515,19 @@ class Resolver:
             return [TAINT] if any(is_tainted(v) for v in base) else [UNKNOWN]
         if isinstance(node, (ast.Await, ast.Starred, ast.NamedExpr)):
             return self.values(node.value, sc, depth + 1)
+        if isinstance(node, ast.Compare) and len(node.ops) == 1:
+            # `os.environ.get("VERIFY", "false").lower() == "true"` is False by default
+            op = node.ops[0]
+            if isinstance(op, (ast.Eq, ast.NotEq)):
+                left = self.values(node.left, sc, depth + 1)
+                right = self.values(node.comparators[0], sc, depth + 1)
+                equal = isinstance(op, ast.Eq)
+                results: list[object] = [
+                    (a == b) is equal if _known(a) and _known(b) else UNKNOWN
+                    for a in left
+                    for b in right
+                ]
+                return results[:MAX_VALUES]
         if isinstance(node, ast.IfExp):
             return self.values(node.body, sc, depth + 1) + self.values(node.orelse, sc, depth + 1)
         if isinstance(node, ast.BoolOp):
@@ -595,6 +641,8 @@ class Resolver:
             return [DECODED]
         if names & _SHELL_QUOTES:
             return [QUOTED]
+        if names & _SANITIZERS:
+            return [marker("sanitized")]
         if names & {"shlex.split"} and args:
             return [_shlex_split(v) for v in self.values(args[0], sc, depth + 1)]
         if names & {"os.getenv", "os.environ.get", "os.environ.setdefault"} and args:
@@ -645,6 +693,11 @@ class Resolver:
                     if len(args) > 1:
                         out += self.values(args[1], sc, depth + 1)
                     return out[:MAX_VALUES]
+            if method in _STR_METHODS and not args:
+                return [
+                    getattr(v, method)() if isinstance(v, str) and _known(v) else v
+                    for v in self.values(node.func.value, sc, depth + 1)
+                ]
             if method in ("decode", "encode", "strip", "rstrip", "lstrip"):
                 base = self.values(node.func.value, sc, depth + 1)
                 if (
@@ -760,6 +813,13 @@ _ROUTE_ATTRS = frozenset(
 def is_tainted(value: object) -> bool:
     """Whether a value may carry user input (a request field, `input()`, argv)."""
     return isinstance(value, str) and f"{UNKNOWN_OPEN}input:" in value
+
+
+def _known(value: object) -> bool:
+    return value is not UNKNOWN and value is not NUMBER and not _has_marker(value)
+
+
+_STR_METHODS = frozenset({"lower", "upper", "casefold", "title"})
 
 
 def _has_marker(value: object) -> bool:

@@ -160,9 +160,15 @@ def _value_holds(c: Call, node: ast.expr, pred: ArgPredicate, paths: Paths) -> b
         return False
     if pred.source_matches is None:
         return True
-    # the text as written, or what a name stands for (`Loader` imported as CSafeLoader)
-    return bool(pred.source_matches.search(c.unit.segment(node))) or any(
-        pred.source_matches.search(name) for name in resolver.qualnames(node, c.scope)
+    # the text as written, what a name stands for (`Loader` imported as CSafeLoader), or
+    # what made it (`env = SandboxedEnvironment(...)`: the callee, not a literal's text)
+    if pred.source_matches.search(c.unit.segment(node)):
+        return True
+    if any(pred.source_matches.search(name) for name in resolver.qualnames(node, c.scope)):
+        return True
+    return isinstance(node, ast.Name) and any(
+        isinstance(v, ast.Call) and pred.source_matches.search(c.unit.segment(v.func))
+        for v in resolver.bindings_of(node.id, c.scope)[:4]
     )
 
 

@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from codeguard.analyze.pyscope import is_tainted
 from codeguard.analyze.python import Unit
 from codeguard.matchers import Hit
 from codeguard.ruleset import Rule
@@ -51,7 +52,12 @@ def assignments(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
         names = {_target_name(t) for t in targets}
         for rule in rules:
             for spec in rule.assigns:
-                if names & set(spec["target"]) and _value_ok(unit, node, spec, scope):
+                lacks = spec.get("function-lacks")
+                if (
+                    names & set(spec["target"])
+                    and _value_ok(unit, node, spec, scope)
+                    and not (lacks and re.search(lacks, unit.source_of(scope.node)))
+                ):
                     yield _hit(rule.id, unit, node, (("match", unit.segment(node)),))
                     break
 
@@ -84,6 +90,50 @@ def _origin(unit: Unit, side: ast.AST, scope: Any) -> str:
         return ""
     bound = unit.resolver.bindings_of(side.id, scope)
     return "\n".join(unit.segment(v) for v in bound[:4])
+
+
+def decorators(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
+    """`@csrf_exempt def view(request): ...`, judged with the function it decorates."""
+    resolver = unit.resolver
+    for node, scope in resolver.decorated:
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            names = resolver.qualnames(target, scope)
+            last = target.attr if isinstance(target, ast.Attribute) else ""
+            for rule in rules:
+                spec = rule.decorator or {}
+                if not (names & set(spec["decorator"]) or last in spec.get("method", ())):
+                    continue
+                lacks = spec.get("function-lacks")
+                if lacks and re.search(lacks, _with_decorators(unit, node)):
+                    continue
+                yield _hit(rule.id, unit, decorator, (("match", unit.segment(decorator)),))
+
+
+def handler_returns(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
+    """What request handlers return: `return f"<h1>{q}</h1>"` is the response body."""
+    if not rules:
+        return
+    resolver = unit.resolver
+    for node, scope in resolver.return_sites:
+        if id(scope.node) not in resolver.handlers or node.value is None:
+            continue
+        values = resolver.values(node.value, scope)
+        for rule in rules:
+            spec = rule.returns or {}
+            if spec.get("tainted") and not any(is_tainted(v) for v in values):
+                continue
+            want = spec.get("matches")
+            if want and not any(isinstance(v, str) and re.search(want, v) for v in values):
+                continue
+            yield _hit(rule.id, unit, node.value, (("match", unit.segment(node.value)),))
+
+
+def _with_decorators(
+    unit: Unit, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+) -> str:
+    first = min(d.lineno for d in node.decorator_list)
+    return "\n".join(unit.lines[first - 1 : node.end_lineno or node.lineno])
 
 
 def _hit(rule_id: str, unit: Unit, node: ast.AST, values: tuple[tuple[str, str], ...]) -> Hit:
