@@ -1055,6 +1055,29 @@ def corpus_section() -> list[str]:
     return lines + corpus.report(outcomes).rstrip("\n").split("\n")
 
 
+def security_section() -> list[str]:
+    """The labelled insecure-code corpus: recall and false flags, with and without bandit."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import security_corpus  # bench/security_corpus.py, beside this file
+
+    cases = security_corpus.load_cases()
+    lines = ["", "### insecure-code corpus (tests/data/security)", ""]
+    for title, bandit in (("codeguard's own rules", False), ("with bandit", True)):
+        started = time.perf_counter()
+        outcomes = security_corpus.run_in_process(cases, bandit=bandit)
+        seconds = time.perf_counter() - started
+        lines += [f"{title} ({seconds:.1f} s):", ""]
+        report = security_corpus.report(outcomes).split("\n\nMisjudged")[0]
+        lines += [*report.rstrip("\n").split("\n"), ""]
+    holdout = security_corpus.CORPUS.parent / "security-holdout"
+    if holdout.is_dir():
+        outcomes = security_corpus.run_in_process(security_corpus.load_cases(holdout))
+        lines += ["held-out corpus (tests/data/security-holdout, never tuned against):", ""]
+        report = security_corpus.report(outcomes).split("\n\n")[0]
+        lines += report.rstrip("\n").split("\n")
+    return lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = find_tools()
@@ -1078,6 +1101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in results:
         report += table(r)
     report += corpus_section()
+    report += security_section()
     failed = [
         f"{r.workload.name}: {lb}" for r in results for lb, s in r.stats.items() if s.failures
     ]

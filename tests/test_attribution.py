@@ -7,11 +7,17 @@ import ast
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from codeguard import pipeline
 from codeguard.analyze.pyscope import Resolver
 from codeguard.analyze.pyscope import is_tainted
+from codeguard.analyze.python import CUT_CALL
+from codeguard.analyze.python import _reopen
+from codeguard.analyze.python import _top_level_blocks
 from codeguard.changes import ChangeSet
+from codeguard.changes import DiffLine
 from codeguard.config import Config
 from codeguard.diff import parse_diff
 from codeguard.finding import Finding
@@ -211,3 +217,32 @@ def test_a_field_of_input_is_input() -> None:
         "    print(name)\n"
     )
     assert all(is_tainted(v) for v in values_of(code, "name"))
+
+
+@given(st.lists(st.sampled_from(["x = 1", "def f():", "    return 2", "@deco", "else:", ""])))
+def test_top_level_blocks_keep_every_line_in_order(texts: list[str]) -> None:
+    lines = [DiffLine("+", 0, n, t) for n, t in enumerate(texts, start=1)]
+    blocks = _top_level_blocks(lines)
+    flat = [line for block in blocks for line in block]
+    if any(t.strip() for t in texts):
+        assert [line.text for line in flat] == texts
+    else:
+        assert flat == []
+    for block in blocks:
+        first = next(line.text for line in block if line.text.strip())
+        assert block is blocks[0] or not first.startswith((" ", "else"))
+
+
+@given(st.text(alphabet="()[]{}ab,\n", max_size=40))
+def test_reopened_brackets_balance_what_the_text_closes(text: str) -> None:
+    opener = _reopen(text).replace(CUT_CALL, "")
+    depth = 0
+    for ch in opener + text:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        assert depth >= 0, "every closer has an opener"
+
+
+def test_balanced_text_needs_no_opener() -> None:
+    assert _reopen('f(a, [1, 2], {"k": ")"})\n') == ""
+    assert _reopen("    a=1,\n)\n") == f"{CUT_CALL}("

@@ -210,7 +210,8 @@ def _top_level_blocks(lines: list[DiffLine]) -> list[list[DiffLine]]:
     for line in lines:
         text = line.text
         starts = bool(text.strip()) and not text[0].isspace() and not text.startswith("#")
-        if starts and blocks[-1] and not decorated and not _CONTINUES.match(text):
+        begun = any(x.text.strip() for x in blocks[-1])
+        if starts and begun and not decorated and not _CONTINUES.match(text):
             blocks.append([])
         if starts:
             decorated = text.startswith("@")
