@@ -28,7 +28,7 @@ import time
 
 from codeguard import __version__
 
-GATE_SCHEMA = 1
+GATE_SCHEMA = 2  # 2: "secrets"
 # Commands that run other code, or whose meaning depends on what they read: the full
 # pipeline follows them.
 _FOLLOW = frozenset(
@@ -225,6 +225,11 @@ def _clean(text: str, gate: dict[str, object]) -> bool:
     from codeguard.matchers.shell import Paths
     from codeguard.matchers.shell import ShellPattern
 
+    if gate.get("secrets", True):
+        from codeguard.analyze.secrets import might_contain_secret
+
+        if might_contain_secret(text):
+            return False
     commands = _commands(text)
     if commands is None:
         return False

@@ -20,7 +20,7 @@ from codeguard.ruleset import is_enabled
 # Stages whose every possible finding on a command the fast path reproduces. A stage added
 # to the registry later turns the fast path off until it is listed here.
 # `security` only reads Python files; a command's `python -c` goes to the full pipeline.
-FAST_STAGES = frozenset({"parse", "destructive", "security"})
+FAST_STAGES = frozenset({"parse", "destructive", "secrets", "security"})
 
 
 def command_rules(config: Config, rules: list[Rule]) -> list[Rule]:
@@ -48,6 +48,8 @@ def write_gate(config: Config, rules: list[Rule], registered: set[str]) -> None:
         "schema": GATE_SCHEMA,
         "inputs": inputs,
         "fast": active <= FAST_STAGES,
+        # a command that may hold a credential goes to the full path (the secrets stage)
+        "secrets": "secrets" in active,
         "rule_dirs": [[d, dir_stamps(d)] for d in config.rule_dirs],
         "protected": list(config.protected_paths),
         "disposable": list(config.disposable_paths),

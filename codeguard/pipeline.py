@@ -18,6 +18,7 @@ from codeguard.finding import Severity
 from codeguard.finding import StageFailure
 from codeguard.finding import fingerprint
 from codeguard.globs import match_path
+from codeguard.redact import redact
 from codeguard.ruleset import Rule
 from codeguard.ruleset import is_enabled
 from codeguard.stage import Context
@@ -132,7 +133,7 @@ def run(
             f = _severity(config, f)
         decided.append(f)
     findings = []
-    for f in _fingerprinted(decided):
+    for f in _fingerprinted(redact(decided, changes)):
         if not f.suppressed and f.fingerprint in baseline:
             f = dataclasses.replace(f, suppressed=True, suppression_reason="in the baseline")
         findings.append(

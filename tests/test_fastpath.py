@@ -44,7 +44,9 @@ WORDS = st.sampled_from(
      "prod", "terraform", "destroy", "apply", "-destroy", "docker", "volume", "dd",
      "of=/dev/sda", "mkfs.ext4", "/dev/sdb", "chmod", "-R", "777", "sudo", "timeout", "5",
      "nice", "env", "ls", "cat", "echo", "aws", "s3", "--recursive", "s3://b", "helm",
-     "uninstall", "-n", "production", "cd", "..", "'rm'", '"/etc"', "r''m"]
+     "uninstall", "-n", "production", "cd", "..", "'rm'", '"/etc"', "r''m", "mysql",
+     "-pVq7mZ2pL9xQ", "https://bob:Vq7mZ2pL9xQ@github.com/acme/app.git", "curl", "-u",
+     "bob:Vq7mZ2pL9xQ"]
 )  # fmt: skip
 COMMANDS = st.lists(st.lists(WORDS, min_size=1, max_size=7), min_size=1, max_size=3).map(
     lambda parts: " && ".join(" ".join(p) for p in parts)
@@ -96,6 +98,23 @@ def test_destructive_simple_commands_are_never_cleared(
 ) -> None:
     assert not fastpath._clean(command, gate)
     assert full_verdict(command) == "block"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "git clone https://bob:Vq7mZ2pL9xQ@github.com/acme/app.git",
+        "mysql -u app -pVq7mZ2pL9xQ shop",
+        "curl -u bob:Vq7mZ2pL9xQ https://api.internal/v1/jobs",
+    ],
+)
+def test_a_command_holding_a_credential_goes_to_the_secrets_stage(
+    gate: dict[str, object], command: str
+) -> None:
+    assert not fastpath._clean(command, gate)
+    report = pipeline.run(Config(), from_command(command), RULES, STAGES)
+    assert {f.rule_id for f in report.findings} & {"CG701", "CG702"}
+    assert all("Vq7mZ2pL9xQ" not in f.message + f.snippet for f in report.findings)
 
 
 @pytest.mark.parametrize(
@@ -172,7 +191,7 @@ def test_a_stage_the_fast_path_cannot_reproduce_disables_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CODEGUARD_CACHE_DIR", str(tmp_path / "cache"))
-    write_gate(Config(root=str(tmp_path)), RULES, {*STAGES, "secrets"})
+    write_gate(Config(root=str(tmp_path)), RULES, {*STAGES, "llm"})
     assert fastpath._load_gate(str(tmp_path)) is None
 
 
