@@ -59,6 +59,7 @@ class PyCall:
     args: tuple[ArgPredicate, ...] = ()
     unless: tuple[ArgPredicate, ...] = ()
     skip_in_tests: bool = False
+    in_handler: bool = False
     statement_matches: re.Pattern[str] | None = None
     function_lacks: re.Pattern[str] | None = None
     kwargs_tainted: bool = False
@@ -177,6 +178,7 @@ def _pycall(where: str, n: int, spec: dict[str, Any]) -> PyCall:
             _predicate(where, f"{key}.unless[{i}]", p) for i, p in enumerate(spec.get("unless", []))
         ),
         skip_in_tests=bool(spec.get("skip-in-tests", False)),
+        in_handler=bool(spec.get("in-handler", False)),
         statement_matches=_optional(where, key, spec, "statement-matches"),
         function_lacks=_optional(where, key, spec, "function-lacks"),
         kwargs_tainted=spec.get("kwargs") == "tainted",

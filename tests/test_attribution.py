@@ -84,6 +84,24 @@ def test_an_argument_line_whose_call_starts_above_the_hunk_is_still_checked() ->
     assert "`verify=False`" in found[0].message
 
 
+def test_a_hunk_that_starts_deeper_than_it_ends_is_split_at_its_outer_statements() -> None:
+    diff = patch(
+        "tools/backup.py",
+        "@@ -12,7 +12,8 @@ def backup(db_name: str, dest: str) -> None:",
+        [
+            "         log.warning('no database')",
+            "         return None",
+            "     result = subprocess.run(",
+            '-        ["pg_dump", "--file", dest, db_name],',
+            '+        "pg_dump --file {} {}".format(dest, db_name),',
+            "+        shell=True,",
+            "         check=True,",
+            "     )",
+        ],
+    )
+    assert [(f.rule_id, f.start.line) for f in scan_patch(diff)] == [("CG502", 15)]
+
+
 def test_a_cut_call_is_judged_only_by_rules_that_look_at_its_arguments() -> None:
     diff = patch("x.py", "@@ -3,2 +3,2 @@", ["     user,", "-    flag=1,", "+    flag=2,", " )"])
     assert scan_patch(diff) == []
@@ -228,9 +246,11 @@ def test_top_level_blocks_keep_every_line_in_order(texts: list[str]) -> None:
         assert [line.text for line in flat] == texts
     else:
         assert flat == []
-    for block in blocks:
+    base = min((len(t) - len(t.lstrip()) for t in texts if t.strip()), default=0)
+    for block in blocks[1:]:
         first = next(line.text for line in block if line.text.strip())
-        assert block is blocks[0] or not first.startswith((" ", "else"))
+        assert len(first) - len(first.lstrip()) == base
+        assert not first.lstrip().startswith("else")
 
 
 @given(st.text(alphabet="()[]{}ab,\n", max_size=40))

@@ -76,7 +76,9 @@ def test_a_multiline_call_is_reported_at_the_argument_that_matched() -> None:
 
 
 def test_a_multiline_call_is_not_blamed_on_a_change_to_another_argument() -> None:
-    post = 'import requests\nrequests.get(\n    "https://x",\n    timeout=5,\n    verify=False,\n)\n'
+    post = (
+        'import requests\nrequests.get(\n    "https://x",\n    timeout=5,\n    verify=False,\n)\n'
+    )
     diff = (
         "--- a/job.py\n+++ b/job.py\n@@ -1,6 +1,6 @@\n import requests\n requests.get(\n"
         '     "https://x",\n-    timeout=3,\n+    timeout=5,\n     verify=False,\n )\n'

@@ -203,18 +203,23 @@ _CONTINUES = re.compile(r"^(else|elif|except|finally|case)\b|^[)\]}]")
 
 
 def _top_level_blocks(lines: list[DiffLine]) -> list[list[DiffLine]]:
-    """Split at lines that start a new top-level statement (column 0), keeping decorators
-    with what they decorate and `else:`/`except:` with their statement."""
+    """Split at lines that start a new statement at the hunk's outermost indentation (a
+    hunk inside a function starts mid-body: `return 0` at 8 columns, then `result = ...`
+    at 4), keeping decorators with what they decorate and `else:`/`except:` with their
+    statement."""
+    code = [x.text for x in lines if x.text.strip() and not x.text.lstrip().startswith("#")]
+    base = min((len(t) - len(t.lstrip()) for t in code), default=0)
     blocks: list[list[DiffLine]] = [[]]
     decorated = False
     for line in lines:
         text = line.text
-        starts = bool(text.strip()) and not text[0].isspace() and not text.startswith("#")
+        body = text.lstrip()
+        starts = bool(body) and len(text) - len(body) == base and not body.startswith("#")
         begun = any(x.text.strip() for x in blocks[-1])
-        if starts and begun and not decorated and not _CONTINUES.match(text):
+        if starts and begun and not decorated and not _CONTINUES.match(body):
             blocks.append([])
         if starts:
-            decorated = text.startswith("@")
+            decorated = body.startswith("@")
         blocks[-1].append(line)
     return [b for b in blocks if any(line.text.strip() for line in b)]
 

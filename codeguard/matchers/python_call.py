@@ -192,6 +192,8 @@ def matches(c: Call, spec: PyCall) -> bool:
 def fires(c: Call, spec: PyCall, paths: Paths) -> bool:
     if not matches(c, spec):
         return False
+    if spec.in_handler and id(c.scope.node) not in c.unit.resolver.handlers:
+        return False
     if not all(holds(c, p, paths) for p in spec.args):
         return False
     if any(holds(c, p, paths) for p in spec.unless):
