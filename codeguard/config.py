@@ -175,8 +175,9 @@ class Config:
     bandit: bool = True
     # bandit tests not run (see codeguard/stages/security.py for why each is skipped)
     bandit_skip: tuple[str, ...] = (
-        "B101", "B104", "B105", "B106", "B107", "B108", "B311", "B324", "B403", "B404",
-        "B603", "B608",
+        "B101", "B103", "B104", "B105", "B106", "B107", "B108", "B301", "B302", "B308",
+        "B310", "B311", "B313", "B314", "B315", "B316", "B317", "B318", "B319", "B320",
+        "B324", "B403", "B404", "B506", "B602", "B603", "B605", "B608", "B701", "B703",
     )  # fmt: skip
     llm: LLMConfig = field(default_factory=LLMConfig)
     root: str = "."

@@ -251,11 +251,12 @@ class _Run:
                         rule, h if where is None else _at(h, where), where.via if where else ()
                     )
         follow = depth < MAX_EMBED_DEPTH and (self.rules.get("shell") or self.rules.get("sql"))
+        index = python_call.SpecIndex(call_rules)
         for unit in units:
             for c in python_call.calls(unit, self.words):
                 testing: bool | None = None
-                for rule in call_rules:
-                    spec = next((s for s in rule.python if python_call.fires(c, s, paths)), None)
+                for rule, specs in index.candidates(c):
+                    spec = next((s for s in specs if python_call.fires(c, s, paths)), None)
                     if spec is None:
                         continue
                     if spec.skip_in_tests:

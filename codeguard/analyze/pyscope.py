@@ -307,9 +307,17 @@ class Resolver:
         for param in [*positional, *args.kwonlyargs, args.vararg, args.kwarg]:
             if param is None:
                 continue
-            # a web framework fills a route handler's parameters from the request
-            tainted = handler and param.arg not in ("self", "cls", "db", "session")
-            inner.bind(param.arg, "input" if tainted else "param", defaults.get(param.arg))
+            # a web framework fills a route handler's parameters from the request; one it
+            # validates as a number, date or UUID cannot carry markup, SQL or a path
+            tainted = (
+                handler
+                and param.arg not in ("self", "cls", "db", "session")
+                and not _validated_scalar(param.annotation)
+            )
+            kind = "input" if tainted else "param"
+            if handler and not tainted and _validated_scalar(param.annotation):
+                kind = "count"  # a number the client chooses: harmless text, not a harmless size
+            inner.bind(param.arg, kind, defaults.get(param.arg))
         stack.extend((d, sc, stmt) for d in [*args.defaults, *args.kw_defaults] if d is not None)
         body = node.body if isinstance(node.body, list) else [node.body]
         stack.extend((child, inner, child) for child in body)
@@ -565,8 +573,9 @@ class Resolver:
                 iterable = value[0] if isinstance(value, tuple) else value
                 if isinstance(iterable, ast.AST):
                     out.extend(self._iter_values(iterable, where, depth))
-            elif kind in ("param", "input"):
-                out.append(marker(f"input:{node.id}") if kind == "input" else marker(node.id))
+            elif kind in ("param", "input", "count"):
+                name = {"input": f"input:{node.id}", "count": f"count:{node.id}"}.get(kind)
+                out.append(marker(name or node.id))
                 if isinstance(value, ast.AST):
                     # a default reaches the body whenever the caller leaves it out
                     out.extend(self.values(value, where.parent or where, depth + 1))
@@ -719,7 +728,10 @@ class Resolver:
         return self._taint_through(node, sc, depth)
 
     def _taint_through(self, node: ast.Call, sc: Scope, depth: int) -> list[object]:
-        """An unknown call on input (`json.loads(request.data)`, `url.strip()`) is input."""
+        """An unknown call on input (`json.loads(request.data)`, `url.strip()`) is input;
+        what a file at a user-chosen path holds is not (that path is its own finding)."""
+        if isinstance(node.func, ast.Attribute) and node.func.attr in _FILE_READS:
+            return [UNKNOWN]
         parts: list[ast.AST] = [*node.args, *(k.value for k in node.keywords)]
         if isinstance(node.func, ast.Attribute):
             parts.append(node.func.value)
@@ -778,6 +790,13 @@ class Resolver:
             base = self.values(node.value, sc, depth + 1)
             if TEMP_PATH in base:
                 return [TEMP_PATH]
+        # `Path(x).name` is a base name: it cannot climb out of a directory
+        if (
+            node.attr in ("name", "stem", "suffix")
+            and isinstance(node.value, ast.Call)
+            and self.qualnames(node.value.func, sc, depth + 1) & _PATH_TYPES
+        ):
+            return [marker("sanitized")]
         names = self.qualnames(node, sc, depth + 1)
         if "os.sep" in names or "os.path.sep" in names:
             return ["/"]
@@ -819,7 +838,13 @@ def _known(value: object) -> bool:
     return value is not UNKNOWN and value is not NUMBER and not _has_marker(value)
 
 
+_FILE_READS = frozenset({"read_bytes", "read_text"})
 _STR_METHODS = frozenset({"lower", "upper", "casefold", "title"})
+
+
+def is_user_number(value: object) -> bool:
+    """A number the client picks (`limit: int` of a handler), or any input."""
+    return is_tainted(value) or (isinstance(value, str) and f"{UNKNOWN_OPEN}count:" in value)
 
 
 def _has_marker(value: object) -> bool:
@@ -845,6 +870,31 @@ def _is_route(decorator: ast.AST) -> bool:
     if isinstance(func, ast.Attribute):
         return func.attr in _ROUTE_ATTRS
     return isinstance(func, ast.Name) and func.id in ("api_view", "route")
+
+
+_SCALARS = frozenset(
+    {"int", "float", "bool", "UUID", "uuid.UUID", "date", "datetime", "datetime.date",
+     "datetime.datetime", "Decimal", "decimal.Decimal", "PositiveInt", "NonNegativeInt"}
+)  # fmt: skip
+
+
+def _validated_scalar(annotation: ast.expr | None) -> bool:
+    """`page: int`, `Optional[int]`, `int | None`: FastAPI rejects anything else."""
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        parts = [annotation.left, annotation.right]
+        return all(
+            _validated_scalar(p) or (isinstance(p, ast.Constant) and p.value is None) for p in parts
+        )
+    if isinstance(annotation, ast.Subscript):
+        base = ast.unparse(annotation.value)
+        if base in ("Optional", "typing.Optional", "Annotated", "typing.Annotated"):
+            inner = annotation.slice
+            first = inner.elts[0] if isinstance(inner, ast.Tuple) else inner
+            return _validated_scalar(first)
+        return False
+    return ast.unparse(annotation) in _SCALARS
 
 
 def _enclosing_class(sc: Scope) -> Scope | None:

@@ -16,6 +16,7 @@ from codeguard.analyze.pyscope import UNKNOWN
 from codeguard.analyze.pyscope import Resolver
 from codeguard.analyze.pyscope import Scope
 from codeguard.analyze.pyscope import is_tainted
+from codeguard.analyze.pyscope import is_user_number
 from codeguard.analyze.python import CUT_CALL
 from codeguard.analyze.python import Unit
 from codeguard.analyze.shell import UNKNOWN_OPEN
@@ -23,6 +24,7 @@ from codeguard.analyze.shell import display
 from codeguard.matchers import Hit
 from codeguard.ruleset import ArgPredicate
 from codeguard.ruleset import PyCall
+from codeguard.ruleset import Rule
 from codeguard.targets import protected_target
 
 
@@ -127,6 +129,8 @@ def _value_holds(c: Call, node: ast.expr, pred: ArgPredicate, paths: Paths) -> b
         return False
     if kind == "tainted" and not any(is_tainted(v) for v in values):
         return False
+    if kind == "user-number" and not any(is_user_number(v) for v in values):
+        return False
     if kind == "interpolated" and not resolver.interpolated(node, c.scope):
         return False
     if kind == "sql" and not any(isinstance(v, str) and _SQL.search(v) for v in values):
@@ -187,6 +191,45 @@ def matches(c: Call, spec: PyCall) -> bool:
         # its callee lies outside the hunk: judge it by its arguments alone
         return bool(spec.methods) and any(p.keyword is not None for p in spec.args)
     return bool(spec.methods) and isinstance(func, ast.Attribute) and func.attr in spec.methods
+
+
+class SpecIndex:
+    """The python-call specs a call could match, by the last part of its names.
+
+    Resolving every call against every spec of ~80 rules was half the Python analysis;
+    a call named `rmtree` (or attribute `.execute`) only needs the specs naming it.
+    """
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.rules = rules
+        self.by_name: dict[str, list[tuple[int, int]]] = {}
+        self.wild: list[tuple[int, int]] = []
+        self.cut: list[tuple[int, int]] = []
+        for r, rule in enumerate(rules):
+            for s, spec in enumerate(rule.python):
+                if "*" in spec.callees:
+                    self.wild.append((r, s))
+                names = {c.rsplit(".", 1)[-1] for c in spec.callees} | set(spec.methods)
+                for name in names:
+                    self.by_name.setdefault(name, []).append((r, s))
+                if spec.methods and any(p.keyword is not None for p in spec.args):
+                    self.cut.append((r, s))
+
+    def candidates(self, c: Call) -> list[tuple[Rule, list[PyCall]]]:
+        """(rule, its specs that may match `c`), rules and specs in their own order."""
+        func = c.node.func
+        keys = {n.rsplit(".", 1)[-1] for n in c.names}
+        if isinstance(func, ast.Attribute):
+            keys.add(func.attr)
+        found = [*self.wild]
+        for key in keys:
+            found += self.by_name.get(key, ())
+        if isinstance(func, ast.Name) and func.id == CUT_CALL:
+            found += self.cut
+        chosen: dict[int, list[PyCall]] = {}
+        for r, s in sorted(set(found)):
+            chosen.setdefault(r, []).append(self.rules[r].python[s])
+        return [(self.rules[r], specs) for r, specs in chosen.items()]
 
 
 def fires(c: Call, spec: PyCall, paths: Paths) -> bool:
