@@ -202,6 +202,12 @@ class Resolver:
 
     def __init__(self, tree: ast.Module) -> None:
         self.scopes: dict[int, Scope] = {}
+        # Each (expression, scope) is resolved once: a name assigned many times from
+        # itself (`text = text.replace(...)` thirty times) otherwise fans out at every
+        # level, exponentially (47 s on one 900-line pygments module). An entry being
+        # computed reads as unknown, which also ends cycles (`x = x + 1`).
+        self._values_memo: dict[tuple[int, int], list[object]] = {}
+        self._names_memo: dict[tuple[int, int], set[str]] = {}
         self.module = Scope(tree, None, "module")
         self.scopes[id(tree)] = self.module
         # every call (comparison, assignment) with the scope it is evaluated in, found
@@ -424,6 +430,16 @@ class Resolver:
         """The fully qualified names an expression may refer to (empty when local)."""
         if depth > MAX_DEPTH:
             return set()
+        key = (id(node), id(sc))
+        known = self._names_memo.get(key)
+        if known is not None:
+            return known
+        self._names_memo[key] = set()
+        found = self._qualnames(node, sc, depth)
+        self._names_memo[key] = found
+        return found
+
+    def _qualnames(self, node: ast.AST, sc: Scope, depth: int) -> set[str]:
         if isinstance(node, ast.Name):
             found = self._lookup(node.id, sc)
             if found is None:
@@ -463,15 +479,22 @@ class Resolver:
         """Possible values of an expression; strings may hold unknown markers."""
         if depth > MAX_DEPTH:
             return [UNKNOWN]
+        key = (id(node), id(sc))
+        known = self._values_memo.get(key)
+        if known is not None:
+            return known
+        self._values_memo[key] = [UNKNOWN]
         try:
             out = self._values(node, sc, depth)
         except RecursionError:
-            return [UNKNOWN]
+            out = [UNKNOWN]
         unique: list[object] = []
         for v in out:
             if v not in unique:
                 unique.append(v)
-        return unique[:MAX_VALUES] or [UNKNOWN]
+        result = unique[:MAX_VALUES] or [UNKNOWN]
+        self._values_memo[key] = result
+        return result
 
     def _values(self, node: ast.AST, sc: Scope, depth: int) -> list[object]:
         if isinstance(node, ast.Constant):
