@@ -224,6 +224,10 @@ def _scan(args: argparse.Namespace) -> int:
     if args.no_llm:
         overrides["stages"] = tuple(s for s in config.stages if s != "llm")
     config = config.replace(**overrides)
+    if args.command is None:
+        from codeguard.stages.security import prestart
+
+        prestart(config)
     rules = _load_rules(config)
     changes = _changes(args, cwd, Path(config.root))
     if args.command is not None:

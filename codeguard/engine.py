@@ -53,9 +53,22 @@ DYNAMIC_WORDS = frozenset(
 MAX_EMBED_DEPTH = 6
 
 
-def trigger(words: Iterable[str]) -> re.Pattern[str] | None:
-    ordered = sorted(set(words) | DYNAMIC_WORDS, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, ordered)) + r")\b") if ordered else None
+class Trigger:
+    """Whether a text mentions any of the names python rules look for. A set lookup per
+    identifier: the alternation regex of ~600 names took 20 ms to compile on every run."""
+
+    _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words) | DYNAMIC_WORDS
+
+    def search(self, text: str) -> bool:
+        return not self.words.isdisjoint(self._IDENTIFIER.findall(text))
+
+
+def trigger(words: Iterable[str]) -> Trigger | None:
+    found = Trigger(words)
+    return found if found.words else None
 
 
 def applies(rule: Rule, path: str) -> bool:
@@ -432,7 +445,7 @@ def _against_old_side(
     ctx: Context,
     change: FileChange,
     run: _Run,
-    words: re.Pattern[str] | None,
+    words: Trigger | None,
     operands: list[re.Pattern[str]],
 ) -> list[Finding]:
     """Judge Python findings in hunks that delete lines against the hunks' old side.
@@ -511,7 +524,7 @@ def _against_old_side(
 def _languages(
     run: _Run,
     change: FileChange,
-    words: re.Pattern[str] | None,
+    words: Trigger | None,
     operands: list[re.Pattern[str]],
 ) -> None:
     if change.is_command:

@@ -41,10 +41,26 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile("".join(out) + r"\Z", re.DOTALL)
 
 
+_SPECIAL = frozenset("*?[")
+
+
+def _simple(name: str, pattern: str) -> bool | None:
+    """`*.py`, `Makefile`: answered without a regex (most rule globs); None otherwise."""
+    if not _SPECIAL & set(pattern):
+        return name == pattern
+    if pattern.startswith("*") and not _SPECIAL & set(pattern[1:]):
+        return name.endswith(pattern[1:])
+    return None
+
+
 def match_path(path: str, pattern: str) -> bool:
     """gitignore-like: a pattern without '/' matches the file name at any depth."""
     if "/" not in pattern.rstrip("/"):
-        return bool(_compile(pattern).match(posixpath.basename(path)))
+        name = posixpath.basename(path)
+        quick = _simple(name, pattern) if not pattern.endswith("/") else None
+        if quick is not None:
+            return quick
+        return bool(_compile(pattern).match(name))
     return bool(_compile(pattern.lstrip("/") if not path.startswith("/") else pattern).match(path))
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import time
-import uuid
 from collections import Counter
 
 from codeguard import suppress
@@ -152,7 +152,7 @@ def run(
         notices=tuple(
             dict.fromkeys([*changes.notices, *(n for c in changes for n in c.notes), *ctx.notices])
         ),
-        run_id=run_id or uuid.uuid4().hex,
+        run_id=run_id or os.urandom(16).hex(),
     )
 
 

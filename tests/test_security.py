@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import json
+from pathlib import Path
 
 from codeguard import pipeline
 from codeguard.changes import ChangeSet
@@ -14,6 +16,7 @@ from codeguard.ruleset import load_rules
 from codeguard.stages import STAGES
 from codeguard.stages.security import _sparse
 from tests.conftest import ROOT
+from tests.conftest import run_cli
 
 RULES = load_rules([ROOT / "rules"])
 
@@ -98,3 +101,15 @@ def test_bandit_is_quiet_where_codeguard_already_reported_the_line() -> None:
     change = FileChange(path="app.py", status="modified", hunks=change.hunks, post_image=POST)
     found = pipeline.run(Config(), ChangeSet((change,)), RULES, STAGES).findings
     assert [(f.rule_id, f.start.line) for f in found if f.start.line == 10] == [("CG509", 10)]
+
+
+def test_the_cli_starts_bandit_before_reading_the_change(tmp_path: Path) -> None:
+    """The worker is started as soon as the configuration is known (its import overlaps
+    rule loading and parsing) and still gets the change it must scan."""
+    (tmp_path / "legacy.py").write_text("import ftplib\nftplib.FTP('files.internal')\n")
+    (tmp_path / "deploy.sh").write_text("echo deploying\n")
+    result = run_cli("scan", "legacy.py", "--format", "json", cwd=tmp_path)
+    assert {f["rule_id"] for f in json.loads(result.out)["findings"]} >= {"B402", "B321"}
+    # a change without Python: the early worker is stopped, the scan passes
+    result = run_cli("scan", "deploy.sh", "--format", "json", cwd=tmp_path)
+    assert result.code == 0 and json.loads(result.out)["failures"] == []

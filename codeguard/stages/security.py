@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from codeguard.analyze import is_python
 from codeguard.changes import FileChange
+from codeguard.config import Config
 from codeguard.errors import StageError
 from codeguard.finding import Finding
 from codeguard.finding import Position
@@ -60,12 +61,7 @@ class _Worker:
         request = json.dumps(
             {"skip": list(skip), "files": [{"name": i.name, "text": i.text} for i in inputs]}
         )
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "codeguard.banditworker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        self.proc = _take_prestarted() or _spawn()
         # write from a thread: a large request must not stall the stages that run meanwhile
         self.writer = threading.Thread(target=self._send, args=(request.encode(),), daemon=True)
         self.writer.start()
@@ -94,6 +90,41 @@ class _Worker:
         except ValueError as exc:
             raise StageError(f"bandit's output could not be read: {exc}") from None
         return data
+
+
+def _spawn() -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "codeguard.banditworker"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+_prestarted: list[subprocess.Popen[bytes]] = []
+
+
+def prestart(config: Config) -> None:
+    """Start the bandit worker now, before the change is even read: it imports bandit
+    while this process loads rules and parses, and waits for its files on stdin."""
+    if "security" not in config.stages or not config.bandit or _prestarted:
+        return
+    import atexit
+
+    _prestarted.append(_spawn())
+    atexit.register(_discard_prestarted)
+
+
+def _take_prestarted() -> subprocess.Popen[bytes] | None:
+    return _prestarted.pop() if _prestarted else None
+
+
+def _discard_prestarted() -> None:
+    """Not needed after all (no Python changed): stop it without waiting for its imports."""
+    while _prestarted:
+        proc = _prestarted.pop()
+        proc.kill()
+        proc.communicate()
 
 
 def _keep(change: FileChange, mode: str) -> frozenset[int]:
