@@ -1072,7 +1072,11 @@ def security_section() -> list[str]:
     holdout = security_corpus.CORPUS.parent / "security-holdout"
     if holdout.is_dir():
         outcomes = security_corpus.run_in_process(security_corpus.load_cases(holdout))
-        lines += ["held-out corpus (tests/data/security-holdout: written without reading the rules; 3 cases inspected to fix mechanism bugs, none tuned as rules):", ""]
+        lines += [
+            "held-out corpus (tests/data/security-holdout: written without reading the rules;"
+            " 3 cases inspected to fix mechanism bugs, none tuned as rules):",
+            "",
+        ]
         report = security_corpus.report(outcomes).split("\n\n")[0]
         lines += report.rstrip("\n").split("\n")
     return lines
