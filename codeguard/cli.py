@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from codeguard.changes import ChangeSet
     from codeguard.config import Config
     from codeguard.ruleset import Rule
+    from codeguard.stage import LLMAccess
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 VERDICT_EXIT = {"pass": EXIT_PASS, "warn": EXIT_PASS, "block": EXIT_BLOCK, "error": EXIT_ERROR}
@@ -82,6 +83,11 @@ def _parser() -> argparse.ArgumentParser:
     llm = policy.add_mutually_exclusive_group()
     llm.add_argument("--no-llm", action="store_true", help="skip the LLM reviewer")
     llm.add_argument("--llm", action="store_true", help="require the LLM reviewer")
+    out.add_argument(
+        "--trace",
+        action="store_true",
+        help="print what the LLM was sent and answered (masked) to stderr; JSON adds it too",
+    )
 
     base = sub.add_parser(
         "baseline", help="record today's findings so only new ones block (adopting codeguard)"
@@ -240,7 +246,8 @@ def _scan(args: argparse.Namespace) -> int:
         from codeguard import baseline
 
         known = baseline.read(Path(baseline_file))
-    report = pipeline.run(config, changes, rules, STAGES, baseline=known)
+    access = _llm_access(args, config) if "llm" in config.stages else None
+    report = pipeline.run(config, changes, rules, STAGES, baseline=known, llm=access)
     for notice in report.notices:
         print(f"codeguard: note: {notice}", file=sys.stderr)
     to_file = args.output is not None
@@ -255,10 +262,44 @@ def _scan(args: argparse.Namespace) -> int:
         time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         color=color and args.format == "text",
         source=changes.source,
+        trace=args.trace,
     )
+    if args.trace:
+        from codeguard.report.trace import render_traces
+
+        sys.stderr.write(render_traces(report.traces))
     rendered = FORMATTERS[args.format](report, meta)
     _write(rendered, args.output)
     return VERDICT_EXIT[report.verdict]
+
+
+def _llm_access(args: argparse.Namespace, config: Config) -> LLMAccess:
+    """The LLM stage's view of the environment: the key (never from a file), where
+    verdicts are cached."""
+    from codeguard.stage import LLMAccess
+
+    key, source = "", ""
+    for name in ("CODEGUARD_LLM_API_KEY", "OPENAI_API_KEY"):
+        if os.environ.get(name):
+            key, source = os.environ[name], name
+            break
+    if not (config.llm.model and (key or args.llm)):
+        return LLMAccess(required=args.llm)
+    return LLMAccess(
+        api_key=key, required=args.llm, cache_dir=_cache_dir(config), key_source=source
+    )
+
+
+def _cache_dir(config: Config) -> str:
+    """CODEGUARD_CACHE_DIR, else inside the repository's git dir, else the user's cache."""
+    if "CODEGUARD_CACHE_DIR" not in os.environ:
+        from codeguard import git
+
+        common = git.common_dir(Path(config.root))
+        if common is not None:
+            return str(common / "codeguard" / "llm")
+    base = cache_dir()
+    return str(base / "llm") if base is not None else ""
 
 
 def _write(text: str, output: str | None) -> None:

@@ -154,7 +154,15 @@ class LLMConfig:
     timeout: float = 60.0
     on_error: str = "block"
     max_input_tokens: int = 24000
+    max_output_tokens: int = 2000
     concurrency: int = 4
+    retries: int = 2
+    min_confidence: float = 0.7
+    max_findings: int = 10
+    can_block: bool = True
+    # empty: codeguard.llm.view.DEFAULT_EXCLUDE (lock files, vendored and generated code)
+    exclude: tuple[str, ...] = ()
+    extend_exclude: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -245,6 +253,18 @@ def _int(where: str, key: str, value: Any) -> int:
     return value
 
 
+def _count(where: str, key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{where}: {key}: expected a whole number, 0 or more")
+    return value
+
+
+def _fraction(where: str, key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ConfigError(f"{where}: {key}: expected a number from 0 to 1")
+    return float(value)
+
+
 def _table(where: str, key: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise ConfigError(f"{where}: {key}: expected a table")
@@ -266,7 +286,14 @@ _LLM_KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "timeout": ("timeout", _number),
     "on-error": ("on_error", _choice(("block", "warn"))),
     "max-input-tokens": ("max_input_tokens", _int),
+    "max-output-tokens": ("max_output_tokens", _int),
     "concurrency": ("concurrency", _int),
+    "retries": ("retries", _count),
+    "min-confidence": ("min_confidence", _fraction),
+    "max-findings": ("max_findings", _int),
+    "can-block": ("can_block", _bool),
+    "exclude": ("exclude", _str_list),
+    "extend-exclude": ("extend_exclude", _str_list),
 }
 
 

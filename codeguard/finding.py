@@ -99,6 +99,8 @@ class Report:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notices: tuple[str, ...] = ()
     run_id: str = ""
+    # LLM calls: the exact (masked) messages, the answers, tokens, latency
+    traces: tuple[dict[str, object], ...] = ()
 
     @property
     def active(self) -> tuple[Finding, ...]:
@@ -118,3 +120,4 @@ class RunMeta:
     color: bool = False
     nonce: str = ""
     source: str = ""
+    trace: bool = False

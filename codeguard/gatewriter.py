@@ -43,6 +43,8 @@ def write_gate(config: Config, rules: list[Rule], registered: set[str]) -> None:
         return
     chosen = command_rules(config, rules)
     active = set(config.stages) & registered
+    if not config.llm.model:
+        active.discard("llm")  # the LLM stage does nothing without a model
     inputs = gate_inputs(config.root, str(builtin_rules_dir()))
     gate = {
         "schema": GATE_SCHEMA,

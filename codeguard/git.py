@@ -36,6 +36,18 @@ def toplevel(start: Path) -> Path | None:
     return None
 
 
+def common_dir(start: Path) -> Path | None:
+    """The repository's shared git directory (the same for every worktree), or None."""
+    if toplevel(start) is None:
+        return None
+    try:
+        out = run(["rev-parse", "--path-format=absolute", "--git-common-dir"], start)
+    except GitError:
+        return None
+    text = out.decode("utf-8", "replace").strip()
+    return Path(text) if text else None
+
+
 def run(args: list[str], cwd: Path, *, input_bytes: bytes | None = None) -> bytes:
     """Run git; a failure becomes a GitError carrying git's own first line."""
     env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}

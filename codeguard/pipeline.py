@@ -22,6 +22,7 @@ from codeguard.redact import redact
 from codeguard.ruleset import Rule
 from codeguard.ruleset import is_enabled
 from codeguard.stage import Context
+from codeguard.stage import LLMAccess
 from codeguard.stage import Stage
 
 # Stages whose failure the configuration may downgrade to a warning (`on-error`).
@@ -90,12 +91,13 @@ def run(
     *,
     run_id: str | None = None,
     baseline: frozenset[str] = frozenset(),
+    llm: LLMAccess | None = None,
 ) -> Report:
     enabled = [
         r for r in rules if r.status != "removed" and (r.status != "preview" or config.preview)
     ]
     active = [r for r in enabled if is_enabled(config.select, config.ignore, r.id, r.name)]
-    ctx = Context(config=config, changes=changes, rules=active)
+    ctx = Context(config=config, changes=changes, rules=active, llm=llm or LLMAccess())
     raw: list[Finding] = []
     failures: list[StageFailure] = []
     timings: dict[str, float] = {}
@@ -111,7 +113,9 @@ def run(
             continue
         started = time.perf_counter()
         try:
-            raw.extend(stage.run(ctx))
+            # one by one: a stage that fails part way keeps the findings it made
+            for finding in stage.run(ctx):
+                raw.append(finding)
         except Exception as exc:
             failures.append(StageFailure(name, f"{type(exc).__name__}: {exc}".strip()))
         timings[name] = round((time.perf_counter() - started) * 1000, 3)
@@ -142,6 +146,8 @@ def run(
     findings.sort(key=lambda f: f.sort_key)
     soft = {"llm"} if config.llm.on_error == "warn" else set()
     metas: dict[str, RuleMeta] = {r.id: r.meta for r in enabled}
+    for stage in stages.values():
+        metas.update(getattr(stage, "RULES", {}))
     fired = {f.rule_id: metas.get(f.rule_id) or _unknown_meta(f) for f in findings}
     return Report(
         verdict=verdict(findings, failures, soft & SOFT_FAIL),
@@ -153,6 +159,7 @@ def run(
             dict.fromkeys([*changes.notices, *(n for c in changes for n in c.notes), *ctx.notices])
         ),
         run_id=run_id or os.urandom(16).hex(),
+        traces=tuple(ctx.traces),
     )
 
 

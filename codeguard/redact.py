@@ -12,9 +12,46 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from collections.abc import Mapping
 
 from codeguard.changes import FileChange
 from codeguard.finding import Finding
+
+
+def mask_lines(path: str, lines: Mapping[int, str]) -> tuple[dict[int, str], list[tuple[str, str]]]:
+    """The lines (number -> text) that hold a secret, masked, and each (value, masked form).
+
+    Secrets are found in the lines read together, so each line of a private key block
+    is masked even though it says nothing on its own.
+    """
+    from codeguard.analyze.secrets import find_secrets
+    from codeguard.analyze.secrets import masked_value
+
+    numbers = sorted(lines)
+    original = [lines[n] for n in numbers]
+    masked: dict[int, str] = {}
+    values: list[tuple[str, str]] = []
+    # each line's part of each secret (a key block spans lines; each is masked alone)
+    parts: dict[int, list[tuple[int, int]]] = {}
+    for s in find_secrets("\n".join(original), path):
+        for index in range(s.line - 1, min(s.end_line, len(original))):
+            start = s.column - 1 if index == s.line - 1 else 0
+            end = s.end_column - 1 if index == s.end_line - 1 else len(original[index])
+            if start < end:
+                parts.setdefault(index, []).append((start, end))
+    for index, spans in parts.items():
+        line, out, pos = original[index], [], 0
+        for start, end in sorted(spans):
+            if end <= pos:
+                continue
+            start = max(start, pos)
+            value = line[start:end]
+            out += [line[pos:start], masked_value(value)]
+            if len(value) >= 4:
+                values.append((value, masked_value(value)))
+            pos = end
+        masked[numbers[index]] = "".join([*out, line[pos:]])
+    return masked, values
 
 
 class _FileSecrets:
@@ -22,33 +59,7 @@ class _FileSecrets:
     values themselves (to mask them wherever a message repeats them)."""
 
     def __init__(self, change: FileChange) -> None:
-        from codeguard.analyze.secrets import find_secrets
-        from codeguard.analyze.secrets import masked_value
-
-        numbers = sorted(change.lines)
-        original = [change.lines[n] for n in numbers]
-        self.lines: dict[int, str] = {}
-        self.values: list[tuple[str, str]] = []
-        # each line's part of each secret (a key block spans lines; each is masked alone)
-        parts: dict[int, list[tuple[int, int]]] = {}
-        for s in find_secrets("\n".join(original), change.path):
-            for index in range(s.line - 1, min(s.end_line, len(original))):
-                start = s.column - 1 if index == s.line - 1 else 0
-                end = s.end_column - 1 if index == s.end_line - 1 else len(original[index])
-                if start < end:
-                    parts.setdefault(index, []).append((start, end))
-        for index, spans in parts.items():
-            line, out, pos = original[index], [], 0
-            for start, end in sorted(spans):
-                if end <= pos:
-                    continue
-                start = max(start, pos)
-                value = line[start:end]
-                out += [line[pos:start], masked_value(value)]
-                if len(value) >= 4:
-                    self.values.append((value, masked_value(value)))
-                pos = end
-            self.lines[numbers[index]] = "".join([*out, line[pos:]])
+        self.lines, self.values = mask_lines(change.path, change.lines)
 
 
 def _scrub(text: str, known: list[tuple[str, str]]) -> str:

@@ -18,6 +18,19 @@ if TYPE_CHECKING:
     from codeguard.analyze.python import ParsedPython
 
 
+@dataclass(frozen=True)
+class LLMAccess:
+    """What the edge (the CLI) read for the LLM stage: the key from the environment,
+    whether `--llm` demands the stage, where verdicts are cached, the author's stated
+    intent (PR title and body) when there is one."""
+
+    api_key: str = field(default="", repr=False)
+    required: bool = False
+    cache_dir: str = ""
+    description: str = ""
+    key_source: str = ""
+
+
 @dataclass
 class Context:
     """Everything a stage may read. Stages never read argv, env or the working directory.
@@ -30,6 +43,9 @@ class Context:
     changes: ChangeSet
     rules: list[Rule]
     notices: list[str] = field(default_factory=list)
+    llm: LLMAccess = field(default_factory=LLMAccess)
+    # what the LLM was shown and answered, per HTTP attempt (for --trace and the audit log)
+    traces: list[dict[str, object]] = field(default_factory=list)
     # what a stage's `start` leaves for its `run` (a worker process, for instance)
     shared: dict[str, object] = field(default_factory=dict)
     _python: dict[str, ParsedPython] = field(default_factory=dict)

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from codeguard import fastpath
 from codeguard import pipeline
 from codeguard.config import Config
+from codeguard.config import LLMConfig
 from codeguard.gatewriter import write_gate
 from codeguard.ruleset import load_rules
 from codeguard.sources.command import from_command
@@ -191,8 +192,22 @@ def test_a_stage_the_fast_path_cannot_reproduce_disables_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CODEGUARD_CACHE_DIR", str(tmp_path / "cache"))
-    write_gate(Config(root=str(tmp_path)), RULES, {*STAGES, "llm"})
+    config = Config(root=str(tmp_path), stages=(*Config().stages, "future-stage"))
+    write_gate(config, RULES, {*STAGES, "future-stage"})
     assert fastpath._load_gate(str(tmp_path)) is None
+
+
+def test_a_configured_llm_reviewer_disables_the_fast_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CODEGUARD_CACHE_DIR", str(tmp_path / "cache"))
+    plain, configured = tmp_path / "plain", tmp_path / "configured"
+    plain.mkdir()
+    configured.mkdir()
+    write_gate(Config(root=str(plain)), RULES, set(STAGES))
+    assert fastpath._load_gate(str(plain)) is not None  # no model: the stage is a no-op
+    write_gate(Config(root=str(configured), llm=LLMConfig(model="m")), RULES, set(STAGES))
+    assert fastpath._load_gate(str(configured)) is None
 
 
 def test_version_without_argparse() -> None:

@@ -31,7 +31,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 def as_dict(report: Report, meta: RunMeta) -> dict[str, Any]:
-    return {
+    out = {
         "schema": SCHEMA_ID,
         "tool": {"name": "codeguard", "version": meta.version},
         "verdict": report.verdict,
@@ -40,6 +40,9 @@ def as_dict(report: Report, meta: RunMeta) -> dict[str, Any]:
         "failures": [{"stage": x.stage, "message": x.message} for x in report.failures],
         "timings_ms": dict(report.timings_ms),
     }
+    if meta.trace:
+        out["llm_traces"] = list(report.traces)
+    return out
 
 
 def render(report: Report, meta: RunMeta) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from codeguard.stage import Stage
 from codeguard.stages import destructive
+from codeguard.stages import llm
 from codeguard.stages import parse
 from codeguard.stages import secrets
 from codeguard.stages import security
@@ -13,4 +14,5 @@ STAGES: dict[str, Stage] = {
     "destructive": destructive,
     "secrets": secrets,
     "security": security,
+    "llm": llm,
 }

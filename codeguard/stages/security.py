@@ -24,6 +24,7 @@ from codeguard.finding import Finding
 from codeguard.finding import Position
 from codeguard.finding import Severity
 from codeguard.stage import Context
+from codeguard.stages import hidden_text
 
 # bandit severity x confidence -> codeguard severity. Only what is both severe and
 # confident blocks by default (fail-on = error); notes are shown but never counted.
@@ -178,6 +179,7 @@ def start(ctx: Context) -> None:
 
 def run(ctx: Context) -> Iterator[Finding]:
     yield from ctx.rule_findings("security")
+    yield from hidden_text.findings(ctx)
     worker = ctx.shared.pop("bandit", None)
     if worker is None:
         if ctx.config.bandit and "security" in ctx.config.stages:
