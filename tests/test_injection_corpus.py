@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "bench"))
-import injection_corpus  # noqa: E402
+import injection_corpus
 
 
 @pytest.fixture(scope="module")
