@@ -1082,6 +1082,27 @@ def security_section() -> list[str]:
     return lines
 
 
+def injection_section() -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import injection_corpus
+
+    lines = ["### reviewer-injection corpora (CG801 reviewer-directed text, CG802 invisible)", ""]
+    for name, directory in (
+        ("tuned corpus", injection_corpus.CORPUS),
+        ("held-out corpus, written without reading the detectors", injection_corpus.HOLDOUT),
+    ):
+        outcomes = injection_corpus.run(injection_corpus.load(directory))
+        lines += injection_corpus.report(f"{name} ({directory.name})", outcomes)
+    return lines
+
+
+def llm_section() -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import llm_bench
+
+    return llm_bench.section()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     tools = find_tools()
@@ -1106,6 +1127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         report += table(r)
     report += corpus_section()
     report += security_section()
+    report += injection_section()
+    report += llm_section()
     failed = [
         f"{r.workload.name}: {lb}" for r in results for lb, s in r.stats.items() if s.failures
     ]

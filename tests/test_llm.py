@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from codeguard.ruleset import load_rules
 from codeguard.sources.patch import from_diff
 from codeguard.stage import LLMAccess
 from codeguard.stages import STAGES
+from tests.conftest import ROOT
 from tests.conftest import run_cli
 from tests.fake_openai import FakeOpenAI
 from tests.fake_openai import Reply
@@ -396,3 +398,14 @@ def test_a_file_change_object_reaches_the_model_as_a_wholly_added_file(
     )
     assert report.verdict == "pass"
     assert "     1 + x = 1" in server.user_text()
+
+
+def test_no_planted_secret_reaches_a_request_body() -> None:
+    """Every credential of the secrets corpus, added, deleted and as context (the bench
+    prints the same count)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import llm_bench
+
+    cases, leaks = llm_bench.planted_secrets()
+    assert cases >= 100
+    assert leaks == []

@@ -17,6 +17,7 @@ Arabic or Indic words, a byte-order mark at the start of a file, LRM/RLM marks.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -306,8 +307,7 @@ _JOINED_STRINGS = re.compile(r"""(?<=\w)["']\s*["'](?=\w)""")
 _HINTS = re.compile(
     r"review|approv|lgtm|instruct|\bai\b|llm|model|assistant|bot|gpt|claude|gemini|copilot"
     r"|codeguard|rabbit|scanner|analy|\bki\b|\bia\b|you are|ignor|forget|disregard|system"
-    r"|admin|developer|###|tool_|end|verdict|answer|<\||inst\]|<<|_of_turn|untrusted",
-    re.IGNORECASE,
+    r"|admin|developer|###|tool_|end|verdict|answer|<\||inst\]|<<|_of_turn|untrusted"
 )
 
 
@@ -316,15 +316,44 @@ def _found(text: str) -> list[tuple[int, int]]:
     return sorted(m.span() for p in (strong, markers, pair) for m in p.finditer(text))
 
 
+_REACH = 5  # lines around a hint that a match can span (the pair window is 240 chars)
+
+
 def steering(lines: list[str]) -> list[tuple[int, Span]]:
     """Reviewer-directed text in a block of consecutive lines: (line index, span).
 
-    Matched on the text as written; then on its comments alone (an instruction split
-    around code lines); then with adjacent string literals joined and leetspeak undone.
+    Only the lines around a hint word are matched, so a long file costs one cheap pass
+    over its text.
     """
     text = "\n".join(lines)
-    if _HINTS.search(text) is None and _HINTS.search(text.translate(_LEET)) is None:
-        return []
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line) + 1)
+    low = text.lower()  # the hint pattern is lower-case: 3x faster than IGNORECASE
+    offsets = [m.start() for m in _HINTS.finditer(low)]
+    offsets += [m.start() for m in _HINTS.finditer(low.translate(_LEET))]
+    hinted = sorted({bisect.bisect_right(starts, o) - 1 for o in offsets})
+    out: list[tuple[int, Span]] = []
+    window: list[int] = []
+    for i in hinted:
+        if window and i - _REACH > window[1]:
+            out += _shifted(lines, *window)
+            window = []
+        start, stop = max(0, i - _REACH), min(len(lines), i + _REACH + 1)
+        window = [window[0] if window else start, stop]
+    if window:
+        out += _shifted(lines, *window)
+    return _first_per_line(sorted(out, key=lambda f: (f[0], f[1].start)))
+
+
+def _shifted(lines: list[str], start: int, stop: int) -> list[tuple[int, Span]]:
+    return [(start + i, span) for i, span in _block(lines[start:stop])]
+
+
+def _block(lines: list[str]) -> list[tuple[int, Span]]:
+    """Matched on the text as written; then on its comments alone (an instruction split
+    around code lines); then with adjacent string literals joined and leetspeak undone."""
+    text = "\n".join(lines)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line) + 1)
