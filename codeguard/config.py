@@ -160,6 +160,9 @@ class LLMConfig:
     min_confidence: float = 0.7
     max_findings: int = 10
     can_block: bool = True
+    # false: the policy goes at the top of the user message, for chat templates that drop
+    # the system role (gemma's does)
+    system_message: bool = True
     # empty: codeguard.llm.view.DEFAULT_EXCLUDE (lock files, vendored and generated code)
     exclude: tuple[str, ...] = ()
     extend_exclude: tuple[str, ...] = ()
@@ -292,6 +295,7 @@ _LLM_KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "min-confidence": ("min_confidence", _fraction),
     "max-findings": ("max_findings", _int),
     "can-block": ("can_block", _bool),
+    "system-message": ("system_message", _bool),
     "exclude": ("exclude", _str_list),
     "extend-exclude": ("extend_exclude", _str_list),
 }

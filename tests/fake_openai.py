@@ -56,6 +56,7 @@ class FakeOpenAI:
         self.default: Reply | Callable[[dict[str, Any]], Reply] = Reply()
         # response_format types this server refuses with a 400, like servers that lack them
         self.refuse_formats: set[str] = set()
+        self.refuse_status = 400  # llama.cpp's server says 500 (a validation error)
         self.lock = threading.Lock()
         fake = self
 
@@ -75,7 +76,9 @@ class FakeOpenAI:
                         kind = "json_object_schema"
                     if kind in fake.refuse_formats:
                         reply: Reply | Callable[[dict[str, Any]], Reply] = Reply(
-                            status=400, error=f"response_format type {kind!r} is not supported"
+                            status=fake.refuse_status,
+                            error=f"1 validation error: ('body', 'response_format', 'type')"
+                            f" Input should be 'text' or 'json_object' (got {kind!r})",
                         )
                     elif fake.script:
                         reply = fake.script.pop(0)

@@ -219,8 +219,12 @@ def test_429_and_5xx_are_retried_honouring_retry_after(server: FakeOpenAI) -> No
     assert report.verdict == "block"
 
 
-def test_response_format_is_negotiated_and_remembered(server: FakeOpenAI, tmp_path: Path) -> None:
+@pytest.mark.parametrize("status", [400, 500])
+def test_response_format_is_negotiated_and_remembered(
+    server: FakeOpenAI, tmp_path: Path, status: int
+) -> None:
     server.refuse_formats = {"json_schema", "json_object_schema"}
+    server.refuse_status = status
     report = _scan(server, cache=tmp_path)
     assert report.verdict == "pass"
     kinds = [r.get("response_format", {}).get("type") for r in server.requests]
@@ -387,6 +391,14 @@ def test_cli_bad_llm_config_is_a_one_line_error(tmp_path: Path) -> None:
     result = run_cli("scan", "--diff", "-", cwd=tmp_path, stdin=DIFF.encode())
     assert result.code == 2
     assert result.err.strip().count("\n") == 0 and "llm.min-confidence" in result.err
+
+
+def test_the_policy_can_travel_in_the_user_message(server: FakeOpenAI) -> None:
+    _scan(server, system_message=False)
+    messages = server.requests[0]["messages"]
+    assert [m["role"] for m in messages] == ["user"]
+    assert messages[0]["content"].startswith("# codeguard review policy")
+    assert "<untrusted-" in messages[0]["content"]
 
 
 def test_a_file_change_object_reaches_the_model_as_a_wholly_added_file(

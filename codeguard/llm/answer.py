@@ -83,7 +83,7 @@ def parse(content: str | None) -> list[Raw]:
     if fenced:
         text = fenced.group(1)
     try:
-        data = json.loads(text)
+        data = json.loads(text, strict=False)  # raw newlines in strings: small models
     except json.JSONDecodeError as exc:
         raise InvalidAnswer(
             f"the answer is not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno});"

@@ -70,7 +70,12 @@ def _response_format(mode: str) -> dict[str, Any] | None:
             "json_schema": {"name": "codeguard_review", "strict": True, "schema": SCHEMA},
         }
     if mode == "json_object_schema":
-        return {"type": "json_object", "schema": SCHEMA}
+        # a grammar-constrained model stops only when the schema lets it: bound the list
+        findings = {**SCHEMA["properties"]["findings"], "maxItems": 20}
+        return {
+            "type": "json_object",
+            "schema": {**SCHEMA, "properties": {"findings": findings}},
+        }
     if mode == "json_object":
         return {"type": "json_object"}
     return None
@@ -164,7 +169,11 @@ def complete(
             entry["latency_ms"] = round((time.perf_counter() - started) * 1000, 1)
             entry["status"] = exc.status_code
             entry["error"] = message = _status_text(exc)
-            if exc.status_code in (400, 422) and negotiations < len(MODES) + 3:
+            # llama.cpp's server answers an unknown response_format with a 500
+            refused = exc.status_code in (400, 422) or (
+                exc.status_code >= 500 and "response_format" in message
+            )
+            if refused and negotiations < len(MODES) + 3:
                 negotiations += 1
                 with endpoint.lock:
                     if _drop_parameter(endpoint, message, body):

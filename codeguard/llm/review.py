@@ -105,10 +105,11 @@ def review(
         trace: list[dict[str, Any]] = []
         nonce = prompt.new_nonce()
         try:
-            messages = [
-                {"role": "system", "content": prompt.system_message(policy, nonce)},
-                {"role": "user", "content": prompt.user_message(chunk, nonce, description)},
-            ]
+            system = prompt.system_message(policy, nonce)
+            user = prompt.user_message(chunk, nonce, description)
+            messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+            if not config.system_message:
+                messages = [{"role": "user", "content": f"{system}\n\n{user}"}]
         except prompt.NonceInInput as exc:
             return _ChunkResult(index, None, str(exc), trace, False)
         leaked = [s for s in view.secrets if any(s in m["content"] for m in messages)]
