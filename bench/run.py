@@ -1096,6 +1096,13 @@ def injection_section() -> list[str]:
     return lines
 
 
+def hooks_section() -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import hooks_bench
+
+    return hooks_bench.section()
+
+
 def llm_section() -> list[str]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import llm_bench
@@ -1127,6 +1134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report += table(r)
     report += corpus_section()
     report += security_section()
+    report += hooks_section()
     report += injection_section()
     report += llm_section()
     failed = [

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from codeguard.stage import LLMAccess
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
+AGENTS = ("claude-code", "codex", "gemini", "cursor", "copilot")
 VERDICT_EXIT = {"pass": EXIT_PASS, "warn": EXIT_PASS, "block": EXIT_BLOCK, "error": EXIT_ERROR}
 
 
@@ -55,6 +56,12 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--range", metavar="BASE..HEAD", help="a git commit range")
     source.add_argument(
         "--command", metavar="CMD", help="a shell command an agent wants to run ('-' reads stdin)"
+    )
+    source.add_argument(
+        "--pre-push",
+        action="store_true",
+        help="what a push sends: pre-commit's PRE_COMMIT_FROM_REF/TO_REF, else git's"
+        " pre-push lines on stdin",
     )
     out = scan.add_argument_group("output")
     out.add_argument("--format", choices=FORMATS, default="text")
@@ -121,6 +128,31 @@ def _parser() -> argparse.ArgumentParser:
     docs = rsub.add_parser("docs", help="generate docs/rules.md")
     docs.add_argument("--output", "-o", metavar="FILE")
     docs.add_argument("--check", action="store_true", help="exit 1 if FILE is out of date")
+
+    hook = sub.add_parser("hook", help="answer an agent's pre-tool-use hook (JSON on stdin)")
+    hook.add_argument("agent", choices=AGENTS)
+    for name, verb in (("install", "put codeguard in front of"), ("uninstall", "remove it from")):
+        cmd = sub.add_parser(name, help=f"{verb} an agent or git's commits")
+        target = cmd.add_mutually_exclusive_group(required=True)
+        target.add_argument("--agent", choices=AGENTS)
+        target.add_argument(
+            "--git-hook",
+            nargs="?",
+            const="pre-commit",
+            choices=("pre-commit", "pre-push"),
+            metavar="HOOK",
+            help="git's pre-commit hook (or pre-push)",
+        )
+        scope = cmd.add_mutually_exclusive_group()
+        scope.add_argument(
+            "--project", action="store_true", help="this repository's settings (default)"
+        )
+        scope.add_argument("--user", action="store_true", help="your user-wide settings")
+    apply = sub.add_parser("apply", help="scan a patch, then `git apply` it only if it passes")
+    apply.add_argument("patch", metavar="PATCH", help="a unified diff ('-' reads stdin)")
+    apply.add_argument("--check", action="store_true", help="scan only; do not apply")
+    apply.add_argument("--format", choices=FORMATS, default="text")
+    apply.add_argument("--config", metavar="FILE")
     return parser
 
 
@@ -145,11 +177,14 @@ def _changes(args: argparse.Namespace, cwd: Path, root: Path) -> ChangeSet:
             ("--staged", args.staged),
             ("--range", args.range is not None),
             ("--command", args.command is not None),
+            ("--pre-push", args.pre_push),
         )
         if given
     ]
     if not chosen:
-        raise UsageError("nothing to scan: give PATH..., --diff, --staged, --range or --command")
+        raise UsageError(
+            "nothing to scan: give PATH..., --diff, --staged, --range, --command or --pre-push"
+        )
     if len(chosen) > 1:
         raise UsageError(f"give one source to scan, not {' and '.join(chosen)}")
     if args.command is not None:
@@ -177,6 +212,10 @@ def _changes(args: argparse.Namespace, cwd: Path, root: Path) -> ChangeSet:
         from codeguard.sources.gitdiff import staged
 
         return staged(cwd)
+    if args.pre_push:
+        from codeguard.sources.gitdiff import pre_push
+
+        return pre_push(cwd, dict(os.environ), sys.stdin.buffer)
     if args.range is not None:
         from codeguard.sources.gitdiff import commit_range
 
@@ -195,7 +234,7 @@ def cache_dir() -> Path | None:
     return Path(base) / "codeguard"
 
 
-def _load_rules(config: Config) -> list[Rule]:
+def load_configured_rules(config: Config) -> list[Rule]:
     from codeguard.ruleset import builtin_rules_dir
     from codeguard.ruleset import load_rules
 
@@ -234,7 +273,7 @@ def _scan(args: argparse.Namespace) -> int:
         from codeguard.stages.security import prestart
 
         prestart(config)
-    rules = _load_rules(config)
+    rules = load_configured_rules(config)
     changes = _changes(args, cwd, Path(config.root))
     if args.command is not None:
         from codeguard.gatewriter import write_gate
@@ -246,7 +285,7 @@ def _scan(args: argparse.Namespace) -> int:
         from codeguard import baseline
 
         known = baseline.read(Path(baseline_file))
-    access = _llm_access(args, config) if "llm" in config.stages else None
+    access = llm_access(config, args.llm) if "llm" in config.stages else None
     report = pipeline.run(config, changes, rules, STAGES, baseline=known, llm=access)
     for notice in report.notices:
         print(f"codeguard: note: {notice}", file=sys.stderr)
@@ -273,7 +312,7 @@ def _scan(args: argparse.Namespace) -> int:
     return VERDICT_EXIT[report.verdict]
 
 
-def _llm_access(args: argparse.Namespace, config: Config) -> LLMAccess:
+def llm_access(config: Config, required: bool = False) -> LLMAccess:
     """The LLM stage's view of the environment: the key (never from a file), where
     verdicts are cached."""
     from codeguard.stage import LLMAccess
@@ -283,10 +322,10 @@ def _llm_access(args: argparse.Namespace, config: Config) -> LLMAccess:
         if os.environ.get(name):
             key, source = os.environ[name], name
             break
-    if not (config.llm.model and (key or args.llm)):
-        return LLMAccess(required=args.llm)
+    if not (config.llm.model and (key or required)):
+        return LLMAccess(required=required)
     return LLMAccess(
-        api_key=key, required=args.llm, cache_dir=_cache_dir(config), key_source=source
+        api_key=key, required=required, cache_dir=_cache_dir(config), key_source=source
     )
 
 
@@ -300,6 +339,55 @@ def _cache_dir(config: Config) -> str:
             return str(common / "codeguard" / "llm")
     base = cache_dir()
     return str(base / "llm") if base is not None else ""
+
+
+def _apply(args: argparse.Namespace) -> int:
+    """Scan a patch as `scan --diff` does, then `git apply` it only when nothing blocks."""
+    from datetime import datetime
+    from datetime import timezone
+
+    from codeguard import git
+    from codeguard import pipeline
+    from codeguard.config import load_config
+    from codeguard.finding import RunMeta
+    from codeguard.report import FORMATTERS
+    from codeguard.sources.patch import from_diff
+    from codeguard.stages import STAGES
+
+    cwd = Path.cwd()
+    if args.patch == "-":
+        data, origin = _read_stdin(), "<stdin>"
+    else:
+        try:
+            data, origin = (cwd / args.patch).read_bytes(), args.patch
+        except FileNotFoundError:
+            raise InputError(f"{args.patch}: no such file") from None
+        except OSError as exc:
+            raise InputError(f"{args.patch}: cannot read: {exc.strerror}") from None
+    config = load_config(cwd, args.config)
+    rules = load_configured_rules(config)
+    changes = from_diff(data, origin=origin, cwd=cwd)
+    access = llm_access(config) if "llm" in config.stages else None
+    report = pipeline.run(config, changes, rules, STAGES, llm=access)
+    for notice in report.notices:
+        print(f"codeguard: note: {notice}", file=sys.stderr)
+    meta = RunMeta(
+        version=__version__,
+        time=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        color=args.format == "text" and sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        source=changes.source,
+    )
+    _write(FORMATTERS[args.format](report, meta), None)
+    code = VERDICT_EXIT[report.verdict]
+    if code != EXIT_PASS:
+        print(f"codeguard: {origin} was not applied", file=sys.stderr)
+        return code
+    if args.check:
+        return code
+    git.require_repo(cwd)
+    git.run(["apply", "--whitespace=nowarn", "-"], cwd, input_bytes=data)
+    print(f"codeguard: {origin} applied ({len(changes)} file(s))", file=sys.stderr)
+    return code
 
 
 def _write(text: str, output: str | None) -> None:
@@ -325,7 +413,7 @@ def _baseline(args: argparse.Namespace) -> int:
 
     cwd = Path.cwd()
     config = load_config(cwd, args.config).replace(filter="all")
-    rules = _load_rules(config)
+    rules = load_configured_rules(config)
     changes = from_paths(args.paths or [config.root], cwd, Path(config.root))
     if args.baseline_command == "create":
         report = pipeline.run(config, changes, rules, STAGES)
@@ -381,7 +469,7 @@ def _rules(args: argparse.Namespace) -> int:
         _write(text, args.output)
         return EXIT_PASS
     config = load_config(Path.cwd(), args.config)
-    rules = _load_rules(config)
+    rules = load_configured_rules(config)
     if args.rules_command == "list":
         for rule in rules:
             kind = f"[{rule.stage}, {rule.severity.label}]"
@@ -404,6 +492,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _rules(args)
         if args.subcommand == "baseline":
             return _baseline(args)
+        if args.subcommand == "hook":
+            from codeguard.hooks.run import main as hook_main
+
+            return hook_main(args.agent)
+        if args.subcommand in ("install", "uninstall"):
+            from codeguard.install import run as install_run
+
+            return install_run(args)
+        if args.subcommand == "apply":
+            return _apply(args)
         _parser().print_help()
         return EXIT_PASS
     except CodeguardError as exc:

@@ -191,6 +191,8 @@ class Config:
         "B324", "B403", "B404", "B506", "B602", "B603", "B605", "B608", "B701", "B703",
     )  # fmt: skip
     llm: LLMConfig = field(default_factory=LLMConfig)
+    # what an agent hook answers for warnings: "allow" (silence) or "ask" (the user decides)
+    hook_warn: str = "allow"
     root: str = "."
     source: str = ""
 
@@ -334,6 +336,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "baseline": ("baseline", _str),
     "bandit-skip": ("bandit_skip", _str_list),
     "llm": ("llm", _llm),
+    "hook-warn": ("hook_warn", _choice(("allow", "ask"))),
 }
 
 

@@ -468,7 +468,7 @@ def _against_old_side(
             (h for h in removing if h.new_start <= line < h.new_start + max(h.new_len, 1)), None
         )
 
-    suspects = [f for f in run.findings if f.stage != "destructive" and hunk_of(f.start.line)]
+    suspects = [f for f in run.findings if hunk_of(f.start.line)]
     if not suspects or not is_python(change):
         return run.findings
     from codeguard.analyze.python import parse_change
@@ -507,8 +507,8 @@ def _against_old_side(
                 f = dataclasses.replace(
                     f,
                     exposed=True,
-                    message=f"{f.message} (this line did not change, but the change deleted "
-                    "the code that guarded it)",
+                    message=f"{f.message} (this line did not change, but the change rewrote"
+                    " the code it depends on: a guard, a value it uses)",
                 )
         elif hunk is not None and before_removed[(f.rule_id, hunk.new_start)] > 0:
             before_removed[(f.rule_id, hunk.new_start)] -= 1

@@ -316,6 +316,12 @@ def pass_report(fmt: str, elapsed_ms: float) -> str:
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 
+def clean_command(command: str, cwd: str) -> bool:
+    """Whether the gate written by an earlier full run says `command` is clean here."""
+    gate = _load_gate(project_root(cwd))
+    return gate is not None and _clean(command, gate)
+
+
 def try_fast(argv: list[str]) -> int | None:
     """Answer `argv` here when it is a clean simple command; None hands it to the CLI."""
     if argv == ["--version"]:

@@ -137,7 +137,7 @@ def test_deleting_a_guard_is_blamed_for_the_unchanged_line_it_exposed() -> None:
     diff = patch("web/files.py", "@@ -10,5 +10,3 @@", DELETED_GUARD)
     (found,) = scan_patch(diff)
     assert (found.rule_id, found.start.line, found.exposed) == ("CG506", 12, True)
-    assert "deleted the code that guarded it" in found.message
+    assert "rewrote the code it depends on" in found.message
 
 
 def test_deleting_something_else_does_not_blame_an_old_flaw() -> None:
