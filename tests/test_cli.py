@@ -26,9 +26,9 @@ def test_example_patch_blocks_with_a_readable_report() -> None:
     # the benign lines of the same patch pass
     assert "BUILD_DIR" not in result.out
     assert "./dist" not in result.out
-    assert result.out.rstrip().endswith(
-        "codeguard: block: 2 blocking findings, 2 errors, 0 warnings, 0 notes"
-    )
+    summary, hint = result.out.rstrip().splitlines()[-2:]
+    assert summary == "codeguard: block: 2 blocking findings, 2 errors, 0 warnings, 0 notes"
+    assert hint.startswith("codeguard: if one is really intended, add `# codeguard: ignore[CG")
     assert result.err == ""
 
 

@@ -43,6 +43,16 @@ def _lines(report: Report) -> list[tuple[str, str]]:
     for failure in report.failures:
         out.append((f"stage {failure.stage} failed: {safe(failure.message)}", "bold red"))
     out.append((summary(report), _VERDICT_STYLE.get(report.verdict, "")))
+    if report.blocking:
+        first = report.blocking[0].rule_id
+        out.append(
+            (
+                f"codeguard: if one is really intended, add `# codeguard: ignore[{first}] <why>`"
+                f" on its line (a person must: a change cannot silence its own errors);"
+                f" `codeguard rules show {first}` explains the rule",
+                "dim",
+            )
+        )
     return out
 
 
