@@ -58,6 +58,11 @@ def _parser() -> argparse.ArgumentParser:
         "--command", metavar="CMD", help="a shell command an agent wants to run ('-' reads stdin)"
     )
     source.add_argument(
+        "--pr",
+        action="store_true",
+        help="the pull request of this GitHub Actions run: scan it and post the results",
+    )
+    source.add_argument(
         "--pre-push",
         action="store_true",
         help="what a push sends: pre-commit's PRE_COMMIT_FROM_REF/TO_REF, else git's"
@@ -69,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         "--output", "-o", metavar="FILE", help="write the report here instead of stdout"
     )
     out.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    out.add_argument("--sarif", metavar="FILE", help="also write SARIF here (for code scanning)")
     policy = scan.add_argument_group("policy (overrides the config file)")
     policy.add_argument("--config", metavar="FILE", help="use this config file")
     policy.add_argument("--fail-on", choices=("note", "warning", "error"))
@@ -148,6 +154,10 @@ def _parser() -> argparse.ArgumentParser:
             "--project", action="store_true", help="this repository's settings (default)"
         )
         scope.add_argument("--user", action="store_true", help="your user-wide settings")
+    pub = sub.add_parser(
+        "publish", help="post a fork PR's JSON report from a workflow_run workflow"
+    )
+    pub.add_argument("--report", required=True, metavar="FILE", help="scan --pr --format json")
     apply = sub.add_parser("apply", help="scan a patch, then `git apply` it only if it passes")
     apply.add_argument("patch", metavar="PATCH", help="a unified diff ('-' reads stdin)")
     apply.add_argument("--check", action="store_true", help="scan only; do not apply")
@@ -178,6 +188,7 @@ def _changes(args: argparse.Namespace, cwd: Path, root: Path) -> ChangeSet:
             ("--range", args.range is not None),
             ("--command", args.command is not None),
             ("--pre-push", args.pre_push),
+            ("--pr", args.pr),
         )
         if given
     ]
@@ -254,7 +265,14 @@ def _scan(args: argparse.Namespace) -> int:
     from codeguard.stages import STAGES
 
     cwd = Path.cwd()
-    config = load_config(cwd, args.config)
+    gate = None
+    if args.pr:
+        from codeguard.github.gate import Gate
+
+        gate = Gate.start(cwd, os.environ)
+        config = gate.config(args.config)
+    else:
+        config = load_config(cwd, args.config)
     overrides: dict[str, object] = {}
     if args.fail_on:
         overrides["fail_on"] = Severity.parse(args.fail_on)
@@ -274,7 +292,7 @@ def _scan(args: argparse.Namespace) -> int:
 
         prestart(config)
     rules = load_configured_rules(config)
-    changes = _changes(args, cwd, Path(config.root))
+    changes = gate.changes() if gate is not None else _changes(args, cwd, Path(config.root))
     if args.command is not None:
         from codeguard.gatewriter import write_gate
 
@@ -286,6 +304,8 @@ def _scan(args: argparse.Namespace) -> int:
 
         known = baseline.read(Path(baseline_file))
     access = llm_access(config, args.llm) if "llm" in config.stages else None
+    if gate is not None and access is not None:
+        access = gate.with_description(access)
     report = pipeline.run(config, changes, rules, STAGES, baseline=known, llm=access)
     for notice in report.notices:
         print(f"codeguard: note: {notice}", file=sys.stderr)
@@ -308,7 +328,13 @@ def _scan(args: argparse.Namespace) -> int:
 
         sys.stderr.write(render_traces(report.traces))
     rendered = FORMATTERS[args.format](report, meta)
+    if gate is not None and args.format == "json":
+        rendered = gate.with_pull_request(rendered)
     _write(rendered, args.output)
+    if args.sarif:
+        _write(FORMATTERS["sarif"](report, meta), args.sarif)
+    if gate is not None:
+        gate.publish(report, meta, changes)
     return VERDICT_EXIT[report.verdict]
 
 
@@ -502,6 +528,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return install_run(args)
         if args.subcommand == "apply":
             return _apply(args)
+        if args.subcommand == "publish":
+            from codeguard.github.gate import publish_artifact
+
+            return publish_artifact(Path(args.report), os.environ)
         _parser().print_help()
         return EXIT_PASS
     except CodeguardError as exc:
