@@ -206,7 +206,11 @@ def publish_artifact(report_file: Path, env: Mapping[str, str]) -> int:
     from codeguard.github.publish import client
 
     gh = client(actions)
-    files = gh.get_repo(repo).get_pull(pr.number).get_files()
+    pull = gh.get_repo(repo).get_pull(pr.number)
+    if pull.head.sha != pr.head_sha:
+        # the number came from the fork too: it must name the PR this run was for
+        raise InputError(f"{report_file}: PR #{pr.number} is not the pull request of this run")
+    files = pull.get_files()
     outcome = publish(actions, report, meta, commentable_from_patches(files), gh=gh)
     for note in outcome.notes:
         print(f"codeguard: note: github: {note}", file=sys.stderr)

@@ -86,7 +86,8 @@ def client(actions: Actions) -> Any:
         timeout=30,
         # GitHub's secondary limits: honour retry-after / x-ratelimit-reset, back off,
         # give up after a few tries rather than hammering
-        retry=GithubRetry(total=4, backoff_factor=1.0),
+        # an exhausted hourly limit raises instead of sleeping up to an hour
+        retry=GithubRetry(total=4, backoff_factor=1.0, max_rate_limit_wait=60),
         seconds_between_requests=None,
         seconds_between_writes=write_gap or None,
     )
@@ -100,6 +101,7 @@ def publish(
     gh: Any = None,
 ) -> Outcome:
     from github import GithubException
+    from requests.exceptions import RequestException
 
     from codeguard.report import markdown
 
@@ -125,6 +127,8 @@ def publish(
             out.notes.append(f"{len(elsewhere)} finding(s) outside the diff: see the job summary")
     except GithubException as exc:
         out.notes.append(f"GitHub answered {exc.status}: {_message(exc)}")
+    except RequestException as exc:  # retries ran out on 5xx, or the network failed
+        out.notes.append(f"GitHub could not be reached: {type(exc).__name__}")
     out.requests = budget.used
     if budget.left <= 0:
         out.notes.append(f"stopped at {MAX_REQUESTS} requests for this run")
@@ -336,10 +340,12 @@ def _summary_comment(
 
 
 def _cut(text: str, limit: int) -> str:
-    if len(text) <= limit:
+    """At most `limit` characters AND UTF-8 bytes (GitHub checks both)."""
+    if len(text.encode("utf-8")) <= limit:
         return text
     note = "\n\n… (cut to fit GitHub's limit; the full report is in the job summary)"
-    return text[: limit - len(note)] + note
+    room = limit - len(note.encode("utf-8"))
+    return text.encode("utf-8")[:room].decode("utf-8", "ignore") + note
 
 
 def commentable_from_patches(files: Iterable[Any]) -> dict[str, set[int]]:
