@@ -28,6 +28,24 @@ class PR:
     fake: FakeGitHub
     env: dict[str, str]
     summary: Path
+    dev: Path
+    event: Path
+
+    def push(self, files: dict[str, str]) -> None:
+        """A new commit on the PR branch, as the next push of the same PR."""
+        self.head = _commit(self.dev, files, "next push")
+        git(self.dev, "push", "-q", "origin", "feature")
+        git(self.workspace, "fetch", "-q", "--depth", "1", "origin", "feature")
+        git(self.workspace, "checkout", "-q", self.head)
+        diff = git(self.dev, "diff", f"{self.base}...{self.head}")
+        pull = self.fake.repo.pulls[1]
+        self.fake.add_pull(
+            1, diff, title=pull.title, body=pull.body, head_sha=self.head, base_sha=self.base,
+            head_repo=pull.head_repo,
+        )  # fmt: skip
+        doc = json.loads(self.event.read_text())
+        doc["pull_request"]["head"]["sha"] = self.head
+        self.event.write_text(json.dumps(doc))
 
     def scan(self, *args: str) -> Result:
         return run_cli("scan", "--pr", *args, cwd=self.workspace, env=self.env)
@@ -129,7 +147,7 @@ def make_pr(
         "CODEGUARD_LLM_API_KEY": "",
         "OPENAI_API_KEY": "",
     }
-    return PR(workspace, base, head, fake, env, summary)
+    return PR(workspace, base, head, fake, env, summary, dev, event)
 
 
 @pytest.fixture
@@ -303,3 +321,70 @@ def test_outside_actions_pr_is_a_one_line_usage_error(tmp_path: Path) -> None:
         result.err.strip()
         == "codeguard: error: --pr runs in GitHub Actions: GITHUB_EVENT_PATH is not set"
     )
+
+
+def test_a_push_that_fixes_a_finding_resolves_its_comment(tmp_path: Path) -> None:
+    pr = make_pr(tmp_path, {"wipe.sh": "rm -rf /var/lib/postgresql\nrm -rf /srv/data\n"})
+    try:
+        assert pr.scan().code == 1
+        assert len(pr.fake.repo.review_comments) == 2
+        pr.push({"wipe.sh": "rm -rf /var/lib/postgresql\nrm -rf ./build\n"})
+        assert pr.scan().code == 1
+        comments = list(pr.fake.repo.review_comments.values())
+        assert len(comments) == 2  # nothing new was posted
+        resolved = [c for c in comments if c.body.startswith("✅ **Resolved**")]
+        assert len(resolved) == 1 and resolved[0].line == 2
+        assert "/srv/data" in resolved[0].body
+        assert len(pr.fake.repo.check_runs) == 2  # one per head commit
+        pr.push({"wipe.sh": "rm -rf ./build\n"})
+        assert pr.scan().code == 0
+        assert all(
+            c.body.startswith("✅ **Resolved**") for c in pr.fake.repo.review_comments.values()
+        )
+    finally:
+        pr.fake.stop()
+
+
+def test_a_finding_outside_the_diff_is_an_annotation_not_a_comment(tmp_path: Path) -> None:
+    base_files = {
+        ".codeguard.toml": 'filter = "file"\n',
+        "jobs.sh": "#!/bin/sh\nrm -rf /var/lib/postgresql\n" + "echo step\n" * 20,
+    }
+    pr = make_pr(
+        tmp_path, {"jobs.sh": base_files["jobs.sh"] + "echo done\n"}, base_files=base_files
+    )
+    try:
+        assert pr.scan().code == 1
+        (run,) = pr.fake.repo.check_runs.values()
+        assert [a["start_line"] for a in run.annotations] == [2]
+        assert pr.fake.repo.review_comments == {}
+    finally:
+        pr.fake.stop()
+
+
+def test_a_rate_limited_run_waits_and_finishes(tmp_path: Path) -> None:
+    script = "".join(f"rm -rf /var/lib/db{i}\n" for i in range(6))
+    pr = make_pr(tmp_path, {"wipe.sh": script})
+    pr.fake.secondary_per_minute = 4  # content-creating requests before a secondary limit
+    pr.fake.retry_after = 1
+    try:
+        result = pr.scan()
+        assert result.code == 1, result.err
+        assert len(pr.fake.repo.review_comments) == 6
+        assert len(pr.fake.repo.issue_comments) == 1
+        posts = [r for r in pr.fake.requests if r.method == "POST" and "/comments" in r.path]
+        assert len(posts) > 7  # some were refused with retry-after and sent again
+    finally:
+        pr.fake.stop()
+
+
+def test_github_being_down_is_reported_not_crashed(tmp_path: Path) -> None:
+    pr = make_pr(tmp_path, {"wipe.sh": "rm -rf /var/lib/postgresql\n"})
+    try:
+        pr.fake.fail_next("POST", r"/check-runs$", 502, times=20)
+        pr.fake.fail_next("POST", r"/statuses/", 502, times=20)
+        result = pr.scan()
+        assert result.code == 1  # the verdict stands; publishing failed and says so
+        assert "GitHub" in result.err and "internal error" not in result.err
+    finally:
+        pr.fake.stop()

@@ -124,7 +124,8 @@ class Gate:
             f"codeguard: github: check run {'posted' if outcome.check_run else 'not posted'},"
             f" {outcome.annotations} annotation(s), review comments"
             f" {outcome.comments_created} new / {outcome.comments_updated} updated /"
-            f" {outcome.comments_kept} unchanged, summary comment"
+            f" {outcome.comments_kept} unchanged / {outcome.comments_resolved} resolved,"
+            " summary comment"
             f" {outcome.summary_comment or 'not needed'}, {outcome.requests} request(s)",
             file=sys.stderr,
         )

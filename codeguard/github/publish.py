@@ -54,6 +54,7 @@ class Outcome:
     comments_created: int = 0
     comments_updated: int = 0
     comments_kept: int = 0
+    comments_resolved: int = 0
     summary_comment: str = ""  # "created" | "updated" | ""
     annotations: int = 0
     requests: int = 0
@@ -121,7 +122,8 @@ def publish(
             out.status = _status(repo, actions, report, budget, out)
         issue = repo.get_pull(pr.number) if budget.take() else None
         if issue is not None:
-            _review_comments(issue, pr.head_sha, inline, bot, budget, out)
+            current = {f.fingerprint for f in findings}
+            _review_comments(issue, pr.head_sha, inline, bot, budget, out, current)
             _summary_comment(issue, report, meta, summary, bot, budget, out)
         if len(elsewhere) and not out.check_run:
             out.notes.append(f"{len(elsewhere)} finding(s) outside the diff: see the job summary")
@@ -275,17 +277,43 @@ def _comment_body(f: Finding) -> str:
     return _cut(body, MAX_BODY - 100)
 
 
+RESOLVED = "✅ **Resolved**"
+
+
 def _review_comments(
-    issue: Any, head: str, inline: list[Finding], bot: str, budget: _Budget, out: Outcome
+    issue: Any,
+    head: str,
+    inline: list[Finding],
+    bot: str,
+    budget: _Budget,
+    out: Outcome,
+    current: set[str] | None = None,
 ) -> None:
-    if not inline or not budget.take():
+    if not budget.take():
         return
+    import re
+
+    wanted = {marker(f.fingerprint): f.fingerprint for f in inline}
+    still = {marker(fp) for fp in (current or set())} | set(wanted)
     existing: dict[str, Any] = {}
     for comment in issue.get_review_comments():
-        if comment.user is not None and comment.user.login == bot:
-            for f in inline:
-                if marker(f.fingerprint) in (comment.body or ""):
-                    existing[f.fingerprint] = comment
+        if comment.user is None or comment.user.login != bot:
+            continue
+        found = re.search(r"<!-- codeguard:finding [^>]*-->", comment.body or "")
+        if found is None:
+            continue
+        if found.group(0) in wanted:
+            existing[wanted[found.group(0)]] = comment
+        elif (
+            found.group(0) not in still
+            and not (comment.body or "").startswith(RESOLVED)
+            and budget.take()
+        ):
+            # the finding is gone from this push: say so once, keep the thread
+            comment.edit(
+                f"{RESOLVED} in {head[:12]}.\n\n~~{_first_line(comment.body)}~~\n{found.group(0)}"
+            )
+            out.comments_resolved += 1
     for f in inline:
         body = _comment_body(f)
         old = existing.get(f.fingerprint)
@@ -302,6 +330,12 @@ def _review_comments(
             return
         issue.create_review_comment(body, head, f.path, line=f.start.line, side="RIGHT")
         out.comments_created += 1
+
+
+def _first_line(body: str) -> str:
+    """The heading and the message of a finding's comment, for its resolved form."""
+    lines = [x for x in (body or "").splitlines() if x.strip() and not x.startswith("<")]
+    return " ".join(lines[:2]).replace("~~", "")[:600]
 
 
 def _summary_comment(
