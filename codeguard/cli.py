@@ -154,6 +154,28 @@ def _parser() -> argparse.ArgumentParser:
             "--project", action="store_true", help="this repository's settings (default)"
         )
         scope.add_argument("--user", action="store_true", help="your user-wide settings")
+    st = sub.add_parser("stats", help="block rates, drift and precision per rule, from the log")
+    st.add_argument("--since", default="30d", help="window: 30d, 12h, 90m (default 30d)")
+    st.add_argument("--by", choices=("rule", "stage", "surface", "day"), default="rule")
+    st.add_argument("--format", choices=("text", "json", "html"), default="text")
+    st.add_argument("--output", "-o", metavar="FILE")
+    st.add_argument(
+        "--drift-z", type=float, default=3.0, help="|z| that counts as drift (default 3.0)"
+    )
+    st.add_argument("--config", metavar="FILE")
+    fb = sub.add_parser("feedback", help="label a finding (by fingerprint) right or wrong")
+    fb.add_argument("fingerprint", metavar="FINGERPRINT")
+    verdict = fb.add_mutually_exclusive_group(required=True)
+    verdict.add_argument("--true-positive", action="store_true")
+    verdict.add_argument("--false-positive", action="store_true")
+    fb.add_argument("--note", metavar="TEXT")
+    fb.add_argument("--config", metavar="FILE")
+    rn = sub.add_parser("runs", help="recent runs from the audit log")
+    rn.add_argument("--limit", type=int, default=20)
+    rn.add_argument("--config", metavar="FILE")
+    tr = sub.add_parser("trace", help="one run: what was scanned, what decided, what the LLM saw")
+    tr.add_argument("run_id", metavar="RUN_ID", help="a run id or a unique prefix of one")
+    tr.add_argument("--config", metavar="FILE")
     pub = sub.add_parser(
         "publish", help="post a fork PR's JSON report from a workflow_run workflow"
     )
@@ -163,6 +185,22 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--check", action="store_true", help="scan only; do not apply")
     apply.add_argument("--format", choices=FORMATS, default="text")
     apply.add_argument("--config", metavar="FILE")
+    gh = sub.add_parser("github", help="set up GitHub for the gate (repository admin)")
+    ghsub = gh.add_subparsers(
+        dest="github_command", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    protect = ghsub.add_parser(
+        "protect", help="make the gate a required status check on a branch (idempotent)"
+    )
+    protect.add_argument("--repo", required=True, metavar="OWNER/NAME")
+    protect.add_argument("--branch", required=True, metavar="BRANCH")
+    protect.add_argument(
+        "--ruleset", action="store_true", help='a ruleset named "codeguard", not branch protection'
+    )
+    protect.add_argument(
+        "--check", default="codeguard-gate", metavar="NAME", help="default: codeguard-gate"
+    )
+    protect.add_argument("--dry-run", action="store_true", help="print what would change")
     return parser
 
 
@@ -327,6 +365,9 @@ def _scan(args: argparse.Namespace) -> int:
         from codeguard.report.trace import render_traces
 
         sys.stderr.write(render_traces(report.traces))
+    from codeguard import audit
+
+    audit.record(config, report, "github-pr" if gate is not None else "cli", changes.source)
     rendered = FORMATTERS[args.format](report, meta)
     if gate is not None and args.format == "json":
         rendered = gate.with_pull_request(rendered)
@@ -395,6 +436,9 @@ def _apply(args: argparse.Namespace) -> int:
     changes = from_diff(data, origin=origin, cwd=cwd)
     access = llm_access(config) if "llm" in config.stages else None
     report = pipeline.run(config, changes, rules, STAGES, llm=access)
+    from codeguard import audit
+
+    audit.record(config, report, "apply", origin)
     for notice in report.notices:
         print(f"codeguard: note: {notice}", file=sys.stderr)
     meta = RunMeta(
@@ -528,10 +572,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return install_run(args)
         if args.subcommand == "apply":
             return _apply(args)
+        if args.subcommand in ("stats", "feedback", "runs", "trace"):
+            from codeguard.audit import commands
+
+            return int(getattr(commands, args.subcommand)(args))
         if args.subcommand == "publish":
             from codeguard.github.gate import publish_artifact
 
             return publish_artifact(Path(args.report), os.environ)
+        if args.subcommand == "github":
+            from codeguard.github.protect import run as github_protect
+
+            return github_protect(args, os.environ)
         _parser().print_help()
         return EXIT_PASS
     except CodeguardError as exc:

@@ -193,6 +193,10 @@ class Config:
     llm: LLMConfig = field(default_factory=LLMConfig)
     # what an agent hook answers for warnings: "allow" (silence) or "ask" (the user decides)
     hook_warn: str = "allow"
+    # the audit log (see codeguard.audit): on by default, in .git/codeguard/audit.db
+    audit: bool = True
+    audit_path: str = ""
+    audit_retention_days: int = 90
     root: str = "."
     source: str = ""
 
@@ -337,6 +341,9 @@ _KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "bandit-skip": ("bandit_skip", _str_list),
     "llm": ("llm", _llm),
     "hook-warn": ("hook_warn", _choice(("allow", "ask"))),
+    "audit": ("audit", _bool),
+    "audit-path": ("audit_path", _str),
+    "audit-retention-days": ("audit_retention_days", _int),
 }
 
 
@@ -396,6 +403,8 @@ def _load_chain(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         table["rule-dirs"] = [str((path.parent / d).resolve()) for d in dirs]
     if isinstance(table.get("baseline"), str) and table["baseline"]:
         table["baseline"] = str((path.parent / table["baseline"]).resolve())
+    if isinstance(table.get("audit-path"), str) and table["audit-path"]:
+        table["audit-path"] = str((path.parent / table["audit-path"]).expanduser().resolve())
     llm = table.get("llm")
     if isinstance(llm, dict) and isinstance(llm.get("policy"), str) and llm["policy"]:
         llm = {**llm, "policy": str((path.parent / llm["policy"]).resolve())}

@@ -31,6 +31,7 @@ def _hermetic(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
         "HOME": str(home),
         "XDG_CACHE_HOME": str(home / ".cache"),
         "CODEGUARD_CACHE_DIR": str(home / "cache"),
+        "CODEGUARD_AUDIT_DB": str(home / "audit.db"),
     }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("NO_COLOR", raising=False)

@@ -88,7 +88,7 @@ def main(agent: str) -> int:
     timer.daemon = True
     timer.start()
     try:
-        decision, reason = judge(call)
+        decision, reason = judge(call, agent)
     except Exception as exc:  # a guardrail that crashes must not let the call through
         decision = DENY
         reason = f"codeguard failed ({type(exc).__name__}: {exc}), so the call is denied"
@@ -114,7 +114,7 @@ def _fast_clean(call: ToolCall) -> bool:
     return clean_command(call.command, call.cwd or os.getcwd())
 
 
-def judge(call: ToolCall) -> tuple[str, str]:
+def judge(call: ToolCall, agent: str = "") -> tuple[str, str]:
     """(decision, reason) from the full pipeline."""
     from pathlib import Path
 
@@ -141,6 +141,9 @@ def judge(call: ToolCall) -> tuple[str, str]:
     report = pipeline.run(
         config, ChangeSet(changes.files, source=f"{call.tool} hook"), rules, STAGES, llm=access
     )
+    from codeguard import audit
+
+    audit.record(config, report, f"hook:{agent or 'agent'}", f"{call.kind}:{call.tool}")
     if report.verdict == "block":
         return DENY, _reason(report, "blocked")
     if report.verdict == "error":

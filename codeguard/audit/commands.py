@@ -1,0 +1,160 @@
+"""`codeguard stats`, `feedback`, `runs` and `trace`: reading the audit log."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+from codeguard.audit import location
+from codeguard.audit.stats import advice
+from codeguard.audit.stats import compute
+from codeguard.audit.store import AuditLog
+from codeguard.config import load_config
+from codeguard.errors import EXIT_PASS
+from codeguard.errors import InputError
+from codeguard.errors import UsageError
+
+_SPAN = re.compile(r"(\d+)([dhm])")
+_UNIT = {"d": 86400, "h": 3600, "m": 60}
+
+
+def seconds(text: str) -> int:
+    m = _SPAN.fullmatch(text.strip())
+    if m is None:
+        raise UsageError(f"--since {text!r}: expected a number and d, h or m (30d, 12h)")
+    return int(m.group(1)) * _UNIT[m.group(2)]
+
+
+def _open(args: argparse.Namespace) -> AuditLog:
+    config = load_config(Path.cwd(), getattr(args, "config", None))
+    path = location(config)
+    if path is None:
+        raise UsageError("auditing is off (audit = false in the config)")
+    if not path.exists():
+        raise InputError(f"no audit log yet at {path}: scan something first")
+    return AuditLog(path)
+
+
+def stats(args: argparse.Namespace) -> int:
+    until = time.time()
+    with _open(args) as log:
+        result = compute(log.db, until - seconds(args.since), until, args.by, args.drift_z)
+    if args.format == "json":
+        text = json.dumps({**result.as_dict(), "advice": advice(result)}, indent=2) + "\n"
+    elif args.format == "html":
+        from codeguard.audit.html import render
+
+        with _open(args) as log:
+            text = render(log.db, result, advice(result))
+    else:
+        text = _table(result, args.since)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return EXIT_PASS
+
+
+def _table(result, since: str) -> str:  # type: ignore[no-untyped-def]
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=140, record=True, file=io.StringIO())
+    title = (
+        f"codeguard over the last {since}: {result.runs} runs,"
+        f" {result.blocked_runs} blocked ({result.blocked_runs / result.runs:.1%})"
+        if result.runs
+        else f"codeguard over the last {since}: no runs"
+    )
+    table = Table(title=title)
+    for column in (result.by, "findings", "blocking", "rate", "earlier", "later", "drift",
+                   "precision"):  # fmt: skip
+        table.add_column(column, justify="left" if column == result.by else "right")
+    for row in result.rows:
+        precision = row.precision
+        labelled = row.true_positives + row.false_positives
+        table.add_row(
+            f"{row.key} {row.name}".strip(),
+            str(row.findings),
+            str(row.blocks),
+            f"{row.rate:.1%}",
+            f"{row.earlier:.1%}",
+            f"{row.later:.1%}",
+            {"up": f"▲ z {row.z:+.1f}", "down": f"▼ z {row.z:+.1f}"}.get(row.drift, ""),
+            f"{precision:.0%} ({row.true_positives}/{labelled})" if precision is not None else "",
+        )
+    console.print(table)
+    for line in advice(result):
+        console.print(f"look at: {line}")
+    return console.export_text()
+
+
+def feedback(args: argparse.Namespace) -> int:
+    label = "true-positive" if args.true_positive else "false-positive"
+    with _open(args) as log:
+        try:
+            rule = log.label(args.fingerprint, label, args.note or "")
+        except LookupError:
+            raise InputError(f"no finding with fingerprint {args.fingerprint} in the log") from None
+    print(f"codeguard: {args.fingerprint} ({rule}) labelled {label}", file=sys.stderr)
+    return EXIT_PASS
+
+
+def runs(args: argparse.Namespace) -> int:
+    with _open(args) as log:
+        rows = log.db.execute(
+            "SELECT r.id, r.time, r.surface, r.source, r.verdict,"
+            " (SELECT count(*) FROM findings f WHERE f.run_id = r.id),"
+            " (SELECT count(*) FROM traces t WHERE t.run_id = r.id)"
+            " FROM runs r ORDER BY r.time DESC LIMIT ?",
+            (args.limit,),
+        ).fetchall()
+    for run_id, at, surface, source, verdict, findings, traces in rows:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+        extra = f", {traces} LLM call(s)" if traces else ""
+        counts = f"({findings} finding(s){extra})"
+        print(f"{run_id}  {when}Z  {verdict:<5}  {surface:<16} {source}  {counts}")
+    return EXIT_PASS
+
+
+def trace(args: argparse.Namespace) -> int:
+    from codeguard.report.trace import render_traces
+
+    with _open(args) as log:
+        run = log.db.execute(
+            "SELECT id, time, surface, source, verdict, timings, failures FROM runs"
+            " WHERE id LIKE ? ORDER BY time DESC",
+            (args.run_id + "%",),
+        ).fetchall()
+        if len(run) != 1:
+            raise InputError(
+                f"{args.run_id}: {'no run' if not run else 'more than one run'} with that id"
+            )
+        run_id, at, surface, source, verdict, timings, failures = run[0]
+        findings = log.db.execute(
+            "SELECT rule_id, name, stage, severity, blocking, path, line, message FROM findings"
+            " WHERE run_id = ? ORDER BY path, line",
+            (run_id,),
+        ).fetchall()
+        traces = [json.loads(t) for (t,) in log.db.execute(
+            "SELECT data FROM traces WHERE run_id = ? ORDER BY seq", (run_id,)
+        )]  # fmt: skip
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+    out = [f"run {run_id} at {when}Z: {surface}, {source}: verdict {verdict}"]
+    out.append(f"timings (ms): {timings}")
+    for stage, message in json.loads(failures):
+        out.append(f"stage {stage} failed: {message}")
+    decided = sorted({stage for _, _, stage, _, blocking, *_ in findings if blocking})
+    out.append(f"decided by: {', '.join(decided) or 'no blocking finding'}")
+    for rule, name, stage, severity, blocking, path, line, message in findings:
+        flag = " (blocking)" if blocking else ""
+        out.append(f"{path}:{line} {rule} [{name}] {severity}{flag} ({stage}): {message}")
+    sys.stdout.write("\n".join(out) + "\n")
+    if traces:
+        sys.stdout.write(render_traces(traces))
+    return EXIT_PASS

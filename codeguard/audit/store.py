@@ -1,0 +1,197 @@
+"""The SQLite audit log: versioned schema with migrations, safe with concurrent writers.
+
+WAL lets readers and one writer work at once; a busy timeout makes concurrent writers
+(a pre-commit hook and several agent hooks) wait their turn instead of failing. Each run
+is one transaction, so a run is recorded whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from types import TracebackType
+
+from codeguard import __version__
+from codeguard.finding import Report
+
+BUSY_TIMEOUT_MS = 10_000
+PRUNE_EVERY_S = 24 * 3600
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: runs, findings, LLM traces, labels
+    """
+    CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        time REAL NOT NULL,
+        surface TEXT NOT NULL,
+        source TEXT NOT NULL,
+        verdict TEXT NOT NULL,
+        config_hash TEXT NOT NULL,
+        version TEXT NOT NULL,
+        timings TEXT NOT NULL,
+        failures TEXT NOT NULL
+    );
+    CREATE INDEX runs_time ON runs(time);
+    CREATE TABLE findings (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        time REAL NOT NULL,
+        rule_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        stage TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        blocking INTEGER NOT NULL,
+        suppressed INTEGER NOT NULL,
+        fingerprint TEXT NOT NULL,
+        path TEXT NOT NULL,
+        line INTEGER NOT NULL,
+        message TEXT NOT NULL
+    );
+    CREATE INDEX findings_run ON findings(run_id);
+    CREATE INDEX findings_rule_time ON findings(rule_id, time);
+    CREATE INDEX findings_fingerprint ON findings(fingerprint);
+    CREATE TABLE traces (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX traces_run ON traces(run_id);
+    CREATE TABLE labels (
+        fingerprint TEXT NOT NULL,
+        rule_id TEXT NOT NULL,
+        label TEXT NOT NULL CHECK (label IN ('true-positive', 'false-positive')),
+        note TEXT NOT NULL,
+        time REAL NOT NULL
+    );
+    CREATE INDEX labels_rule ON labels(rule_id);
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+
+class AuditLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    def __enter__(self) -> AuditLog:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.db.close()
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        if self.version >= len(MIGRATIONS):
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            current = self.version  # re-read under the write lock: another process may have won
+            for number, script in enumerate(MIGRATIONS[current:], start=current + 1):
+                for statement in script.split(";"):
+                    if statement.strip():
+                        self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number}")
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def record(self, report: Report, *, surface: str, source: str, config_hash: str) -> None:
+        now = time.time()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    report.run_id,
+                    now,
+                    surface,
+                    source,
+                    report.verdict,
+                    config_hash,
+                    __version__,
+                    json.dumps(report.timings_ms),
+                    json.dumps([[f.stage, f.message] for f in report.failures]),
+                ),
+            )
+            self.db.executemany(
+                "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        report.run_id,
+                        now,
+                        f.rule_id,
+                        f.name,
+                        f.stage,
+                        f.severity.label,
+                        int(f.blocking),
+                        int(f.suppressed),
+                        f.fingerprint,
+                        f.path,
+                        f.start.line,
+                        f.message,
+                    )
+                    for f in report.findings
+                ],
+            )
+            self.db.executemany(
+                "INSERT INTO traces VALUES (?, ?, ?)",
+                [
+                    (report.run_id, i, json.dumps(t, ensure_ascii=False, default=str))
+                    for i, t in enumerate(report.traces)
+                ],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def prune(self, retention_days: int, now: float | None = None) -> int:
+        """Delete runs older than the retention, at most once a day; returns runs deleted."""
+        now = time.time() if now is None else now
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'pruned'").fetchone()
+        if row is not None and now - float(row[0]) < PRUNE_EVERY_S:
+            return 0
+        cutoff = now - retention_days * 86400
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            old = [r[0] for r in self.db.execute("SELECT id FROM runs WHERE time < ?", (cutoff,))]
+            for start in range(0, len(old), 500):
+                chunk = old[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                self.db.execute(f"DELETE FROM findings WHERE run_id IN ({marks})", chunk)  # noqa: S608
+                self.db.execute(f"DELETE FROM traces WHERE run_id IN ({marks})", chunk)  # noqa: S608
+                self.db.execute(f"DELETE FROM runs WHERE id IN ({marks})", chunk)  # noqa: S608
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(now),))
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return len(old)
+
+    def label(self, fingerprint: str, label: str, note: str) -> str:
+        """Store a label for a finding; returns its rule id (LookupError if unknown)."""
+        row = self.db.execute(
+            "SELECT rule_id FROM findings WHERE fingerprint = ? ORDER BY time DESC LIMIT 1",
+            (fingerprint,),
+        ).fetchone()
+        if row is None:
+            raise LookupError(fingerprint)
+        self.db.execute(
+            "INSERT INTO labels VALUES (?, ?, ?, ?, ?)",
+            (fingerprint, row[0], label, note, time.time()),
+        )
+        return str(row[0])
