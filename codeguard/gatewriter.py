@@ -46,8 +46,13 @@ def write_gate(config: Config, rules: list[Rule], registered: set[str]) -> None:
     if not config.llm.model:
         active.discard("llm")  # the LLM stage does nothing without a model
     inputs = gate_inputs(config.root, str(builtin_rules_dir()))
+    from codeguard.audit import location
+
+    audit = location(config)
     gate = {
         "schema": GATE_SCHEMA,
+        "audit": str(audit) if audit is not None else "",
+        "config_hash": config.digest,
         "inputs": inputs,
         "fast": active <= FAST_STAGES,
         # a command that may hold a credential goes to the full path (the secrets stage)

@@ -21,6 +21,11 @@ Endpoints (``R`` = ``/repos/{owner}/{repo}``):
 - Review comments: ``GET|POST R/pulls/{n}/comments``; ``POST R/pulls/{n}/comments/{id}/replies``;
   ``GET|PATCH|DELETE R/pulls/comments/{id}``; reviews: ``GET|POST R/pulls/{n}/reviews``,
   ``GET R/pulls/{n}/reviews/{id}``.
+- Branches: ``GET R/branches/{b}``; protection (admin): ``GET|PUT R/branches/{b}/protection``,
+  ``GET|PATCH R/branches/{b}/protection/required_status_checks``. Rulesets: ``GET|POST
+  R/rulesets`` (``includes_parents``), ``GET R/rulesets/{id}``, ``PUT R/rulesets/{id}`` (admin).
+  Branch names may contain "/"; ``fake.add_branch``, ``fake.protect_branch``, ``fake.add_ruleset``
+  seed them, and ``repo.protection[branch]`` / ``repo.rulesets[id]`` hold what is stored.
 
 Limits enforced, and where each comes from (see ../shared/research/llm-review-and-github.md §3):
 
@@ -65,6 +70,31 @@ Limits enforced, and where each comes from (see ../shared/research/llm-review-an
 - Editing or deleting a comment: only its author (403 otherwise). This is STRICTER than GitHub,
   where any token with write access may edit anyone's comment: it is a tripwire so that tests
   catch codeguard editing a comment it did not write (``author_only_edits``).
+- Branch protection and rulesets need admin rights (``add_token(..., admin=True)`` or
+  ``permissions={"administration": "write"}``): else 403 "Resource not accessible by integration"
+  for apps (renovatebot/renovate#23885) and "Must have admin rights to Repository." for users;
+  ``fake.non_admin_status = 404`` answers 404 "Not Found" instead, as GitHub does to some tokens
+  (Wide-Moat/open-computer-use#359). Reading rulesets needs no admin. An unknown branch: 404
+  "Branch not found"; an unprotected one: 404 "Branch not protected"; PATCH or GET of
+  required_status_checks where they are off: 404 "Required status checks not enabled"
+  (PyGithub/PyGithub#973).
+- PUT protection (docs: branches/branch-protection#update-branch-protection) replaces it all and
+  needs ``required_status_checks``, ``enforce_admins``, ``required_pull_request_reviews`` and
+  ``restrictions`` (each may be null), else 422 'Invalid request. "x" wasn't supplied.'
+  (cli/cli#7338); ``required_status_checks`` needs ``strict`` and exactly one of ``contexts`` and
+  ``checks`` (both: the "No subschema in "anyOf" matched." 422 of ossf/allstar#155); a check's
+  ``app_id`` is an integer: -1 stores "any source" (null when read back), and an omitted one
+  becomes the app that recently reported that context (``repo.check_apps``), as documented for
+  ``checks[].app_id``. ``required_signatures`` is not part of the PUT and is kept (fake).
+  STRICTER than GitHub (tripwires, marked "(fake)"): unknown keys are rejected.
+- Rulesets (docs: repos/rules): POST needs ``name`` (unique per repository) and ``enforcement``
+  (disabled|active|evaluate); ``target`` branch|tag|push; a ``required_status_checks`` rule needs
+  ``parameters.required_status_checks`` ([{context, integration_id?}]) and
+  ``strict_required_status_checks_policy``; one rule per type. PUT changes only the fields it
+  sends (``rules`` replaces the whole list). Organisation rulesets (``source_type``
+  "Organization") are listed unless ``includes_parents=false`` and cannot be edited through the
+  repository (404). STRICTER than GitHub (fake): branch ``ref_name`` patterns must be
+  ``refs/heads/...``, ``~DEFAULT_BRANCH`` or ``~ALL``; unknown keys are rejected.
 - Rate limits (github/docs rate-limits-for-the-rest-api.md, secondary-rate-limit-rest-graphql.md):
   every response has ``x-ratelimit-limit/remaining/reset/used/resource``; ``limit`` requests per
   token per ``window`` seconds (GITHUB_TOKEN: 1000/hour), then 403 "API rate limit exceeded for
@@ -139,6 +169,30 @@ DOC_REVIEW_COMMENTS = (
 DOC_REVIEWS = "https://docs.github.com/rest/pulls/reviews#create-a-review-for-a-pull-request"
 DOC_RATE = "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"
 DOC_USER = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
+DOC_PROTECTION = "https://docs.github.com/rest/branches/branch-protection#update-branch-protection"
+DOC_STATUS_CHECKS = (
+    "https://docs.github.com/rest/branches/branch-protection#update-status-check-protection"
+)
+DOC_RULESETS = "https://docs.github.com/rest/repos/rules#create-a-repository-ruleset"
+# PUT protection's optional booleans; GET answers each as {"enabled": bool}
+PROTECTION_FLAGS = (
+    "required_linear_history",
+    "allow_force_pushes",
+    "allow_deletions",
+    "block_creations",
+    "required_conversation_resolution",
+    "lock_branch",
+    "allow_fork_syncing",
+)
+PROTECTION_KEYS = (
+    "required_status_checks",
+    "enforce_admins",
+    "required_pull_request_reviews",
+    "restrictions",
+)
+REVIEW_FLAGS = ("dismiss_stale_reviews", "require_code_owner_reviews", "require_last_push_approval")
+RULESET_TARGETS = ("branch", "tag", "push")
+RULESET_ENFORCEMENTS = ("disabled", "active", "evaluate")
 
 
 class ApiError(Exception):
@@ -220,11 +274,17 @@ class Identity:
     permissions: dict[str, str] | None = None
     id: int = 0
     limit: int | None = None  # this token's primary limit, instead of FakeGitHub.limit
+    admin: bool = False  # admin rights on the repositories (branch protection, rulesets)
 
     def can_write(self, scope: str) -> bool:
         if self.permissions is not None:
             return self.permissions.get(scope) == "write"
         return self.write
+
+    def can_admin(self) -> bool:
+        if self.permissions is not None:
+            return self.permissions.get("administration") == "write"
+        return self.admin and self.write
 
 
 @dataclass
@@ -414,6 +474,13 @@ class Repo:
     check_runs: dict[int, CheckRun] = field(default_factory=dict)
     statuses: list[Status] = field(default_factory=list)
     commits: set[str] = field(default_factory=set)  # further known SHAs (add_commit)
+    branches: set[str] = field(default_factory=set)  # besides default_branch (add_branch)
+    protection: dict[str, dict[str, Any]] = field(default_factory=dict)  # branch -> stored
+    rulesets: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> stored ruleset
+    check_apps: dict[str, int] = field(default_factory=dict)  # context -> app that reported it
+
+    def has_branch(self, name: str) -> bool:
+        return name == self.default_branch or name in self.branches
 
     def known_shas(self) -> set[str]:
         shas = set(self.commits)
@@ -624,6 +691,7 @@ class FakeGitHub:
         self.reject_position = True
         self.author_only_edits = True
         self.actions_can_approve = False  # the repo setting "Allow GitHub Actions to ... approve"
+        self.non_admin_status = 403  # what admin-only endpoints answer other tokens (403 or 404)
         self._ids = itertools.count(1001)
         self._usage: dict[str, list[float]] = {}  # token -> [window start, used]
         self._writes: dict[str, list[float]] = {}  # login -> times of content-creating requests
@@ -719,9 +787,10 @@ class FakeGitHub:
         write: bool = True,
         permissions: dict[str, str] | None = None,
         limit: int | None = None,
+        admin: bool = False,
     ) -> Identity:
         assert kind in ("app", "user"), kind
-        identity = Identity(login, kind, write, permissions, self.user_id(login), limit)
+        identity = Identity(login, kind, write, permissions, self.user_id(login), limit, admin)
         with self.lock:
             self.tokens[token] = identity
         return identity
@@ -729,6 +798,55 @@ class FakeGitHub:
     def add_commit(self, sha: str, repo: str | None = None) -> None:
         with self.lock:
             self._repo(repo).commits.add(sha)
+
+    def add_branch(self, name: str, repo: str | None = None) -> None:
+        with self.lock:
+            self._repo(repo).branches.add(name)
+
+    def protect_branch(
+        self,
+        branch: str,
+        settings: dict[str, Any],
+        *,
+        required_signatures: bool = False,
+        repo: str | None = None,
+    ) -> dict[str, Any]:
+        """Seed classic protection from a PUT-shaped body (validated like PUT); returns what is
+        stored in ``repo.protection[branch]``."""
+        with self.lock:
+            target = self._repo(repo)
+            if not target.has_branch(branch):
+                target.branches.add(branch)
+            stored = self._protection_from_put(target, settings, None)
+            stored["required_signatures"] = required_signatures
+            target.protection[branch] = stored
+            return stored
+
+    def add_ruleset(
+        self,
+        name: str,
+        *,
+        enforcement: str = "active",
+        target: str = "branch",
+        conditions: dict[str, Any] | None = None,
+        rules: list[dict[str, Any]] | None = None,
+        bypass_actors: list[dict[str, Any]] | None = None,
+        organization: str | None = None,
+        repo: str | None = None,
+    ) -> dict[str, Any]:
+        """Seed a ruleset (validated like POST). ``organization``: an organisation's ruleset
+        that applies to this repository, not editable through it."""
+        with self.lock:
+            target_repo = self._repo(repo)
+            body: dict[str, Any] = {"name": name, "enforcement": enforcement, "target": target}
+            if conditions is not None:
+                body["conditions"] = conditions
+            if rules is not None:
+                body["rules"] = rules
+            if bypass_actors is not None:
+                body["bypass_actors"] = bypass_actors
+            fields = self._ruleset_fields(target_repo, body, None)
+            return self._store_ruleset(target_repo, fields, organization)
 
     def add_pull(
         self,
@@ -1072,6 +1190,7 @@ class FakeGitHub:
         n = r"(?P<number>\d+)"
         i = r"(?P<id>\d+)"
         ref = r"(?P<ref>[^/]+)"
+        b = rf"{r}/branches/(?P<branch>.+?)"
         table: list[tuple[str, str, Handler, tuple[str, ...], bool]] = [
             ("GET", "/rate_limit", self._get_rate_limit, (), False),
             ("GET", "/user", self._get_user, (), False),
@@ -1147,6 +1266,21 @@ class FakeGitHub:
             ("GET", rf"{r}/pulls/{n}/reviews", self._list_reviews, (), False),
             ("POST", rf"{r}/pulls/{n}/reviews", self._create_review, ("pull_requests",), False),
             ("GET", rf"{r}/pulls/{n}/reviews/{i}", self._get_review, (), False),
+            ("GET", rf"{b}/protection/required_status_checks", self._get_status_checks, (), False),
+            (
+                "PATCH",
+                rf"{b}/protection/required_status_checks",
+                self._patch_status_checks,
+                (),
+                False,
+            ),
+            ("GET", rf"{b}/protection", self._get_protection, (), False),
+            ("PUT", rf"{b}/protection", self._put_protection, (), False),
+            ("GET", b, self._get_branch, (), False),  # after /protection: names may hold "/"
+            ("GET", rf"{r}/rulesets", self._list_rulesets, (), False),
+            ("POST", rf"{r}/rulesets", self._create_ruleset, (), False),
+            ("GET", rf"{r}/rulesets/{i}", self._get_ruleset, (), False),
+            ("PUT", rf"{r}/rulesets/{i}", self._update_ruleset, (), False),
         ]
         return [Route(m, re.compile(p), h, s, a) for m, p, h, s, a in table]
 
@@ -1229,7 +1363,7 @@ class FakeGitHub:
             "default_branch": repo.default_branch if repo else "main",
             "visibility": "private" if repo and repo.private else "public",
             "permissions": {
-                "admin": False,
+                "admin": bool(identity and identity.can_admin()),
                 "maintain": False,
                 "push": write,
                 "triage": write,
@@ -2217,3 +2351,555 @@ class FakeGitHub:
                 ctx, pr, comment_text, commit_id, {**where, "review_id": review.id}
             )
         return 200, self._review_json(ctx, review), {}
+
+    # ---- branches, branch protection and rulesets
+
+    def _require_admin(self, ctx: Ctx, doc: str = DOC_PROTECTION) -> None:
+        if ctx.identity.can_admin():
+            return
+        if self.non_admin_status == 404:
+            raise ApiError(404, "Not Found", doc=doc)
+        if ctx.identity.kind == "app":
+            raise ApiError(403, "Resource not accessible by integration", doc=doc)
+        raise ApiError(403, "Must have admin rights to Repository.", doc=doc)
+
+    def _branch(self, ctx: Ctx) -> str:
+        name = ctx.groups["branch"]
+        if not ctx.repo_.has_branch(name):
+            raise ApiError(404, "Branch not found", doc=DOC_PROTECTION)
+        return name
+
+    def _protected(self, ctx: Ctx) -> tuple[str, dict[str, Any]]:
+        self._require_admin(ctx)
+        name = self._branch(ctx)
+        stored = ctx.repo_.protection.get(name)
+        if stored is None:
+            raise ApiError(404, "Branch not protected", doc=DOC_PROTECTION)
+        return name, stored
+
+    def _get_branch(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        name = self._branch(ctx)
+        repo = ctx.repo_
+        sha = fake_sha(repo.full_name, "branch", name)
+        stored = repo.protection.get(name)
+        url = f"{ctx.api}/branches/{name}"
+        checks = (stored or {}).get("required_status_checks")
+        return (
+            200,
+            {
+                "name": name,
+                "commit": {"sha": sha, "url": f"{ctx.api}/commits/{sha}"},
+                "_links": {"self": url, "html": f"https://github.com/{repo.full_name}/tree/{name}"},
+                "protected": stored is not None,
+                "protection": {
+                    "enabled": stored is not None,
+                    "required_status_checks": {
+                        "enforcement_level": "non_admins" if checks else "off",
+                        "contexts": [c["context"] for c in (checks or {}).get("checks", [])],
+                        "checks": list((checks or {}).get("checks", [])),
+                    },
+                },
+                "protection_url": f"{url}/protection",
+            },
+            {},
+        )
+
+    # PUT body -> what is stored
+
+    def _bool_or_null(self, body: dict[str, Any], key: str, where: str = "properties") -> bool:
+        value = body.get(key)
+        if value is not None and not isinstance(value, bool):
+            raise invalid_request(
+                f"For '{where}/{key}', {json.dumps(value)} is not a boolean.", DOC_PROTECTION
+            )
+        return bool(value)
+
+    def _names(self, value: Any, where: str, *, required: tuple[str, ...] = ()) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise invalid_request(f"For '{where}', {json.dumps(value)} is not an object.")
+        missing = [k for k in required if k not in value]
+        if missing:
+            raise invalid_request(not_supplied(missing), DOC_PROTECTION)
+        out: dict[str, Any] = {}
+        for key in ("users", "teams", "apps"):
+            names = value.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise invalid_request(
+                    f"For '{where}/{key}', {json.dumps(names)} is not an array of strings.",
+                    DOC_PROTECTION,
+                )
+            out[key] = list(names)
+        unknown = sorted(set(value) - {"users", "teams", "apps"})
+        if unknown:
+            raise invalid_request(f"Unknown keys in '{where}': {unknown} (fake)", DOC_PROTECTION)
+        return out
+
+    def _checks_from(self, repo: Repo, value: Any, where: str, doc: str) -> list[dict[str, Any]]:
+        if not isinstance(value, list):
+            raise invalid_request(f"For '{where}', {json.dumps(value)} is not an array.", doc)
+        out = []
+        for item in value:
+            if isinstance(item, str):  # ``contexts``: the app that reported it last, if any
+                out.append({"context": item, "app_id": repo.check_apps.get(item)})
+                continue
+            if not isinstance(item, dict) or not isinstance(item.get("context"), str):
+                raise invalid_request(f"For '{where}', {json.dumps(item)} has no context.", doc)
+            if not item["context"]:
+                raise invalid_request(f"For '{where}', a context can't be blank (fake).", doc)
+            unknown = sorted(set(item) - {"context", "app_id"})
+            if unknown:
+                raise invalid_request(f"Unknown keys in '{where}': {unknown} (fake)", doc)
+            if "app_id" not in item:
+                app_id = repo.check_apps.get(item["context"])
+            else:
+                app_id = item["app_id"]
+                if not isinstance(app_id, int) or isinstance(app_id, bool):
+                    raise invalid_request(
+                        f"For '{where}/app_id', {json.dumps(app_id)} is not an integer.", doc
+                    )
+                app_id = None if app_id == -1 else app_id
+            out.append({"context": item["context"], "app_id": app_id})
+        return out
+
+    def _status_checks_from(
+        self, repo: Repo, value: Any, doc: str, *, partial: bool
+    ) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise invalid_request(
+                f"For 'properties/required_status_checks', {json.dumps(value)} is not an object"
+                " or null.",
+                doc,
+            )
+        if "contexts" in value and "checks" in value:
+            raise invalid_request(
+                'No subschema in "anyOf" matched.\nMore than one subschema in "oneOf" matched.\n'
+                'Not all subschemas of "allOf" matched.\n'
+                f"For 'anyOf/1', {json.dumps(value)} is not a null.",
+                doc,
+            )
+        unknown = sorted(set(value) - {"strict", "contexts", "checks"})
+        if unknown:
+            raise invalid_request(f"Unknown keys in required_status_checks: {unknown} (fake)", doc)
+        if not partial:
+            if "strict" not in value:
+                raise invalid_request(not_supplied(["strict"]), doc)
+            if "contexts" not in value and "checks" not in value:
+                raise invalid_request(not_supplied(["contexts"]), doc)
+        out: dict[str, Any] = {}
+        if "strict" in value:
+            out["strict"] = self._bool_or_null(value, "strict", "required_status_checks")
+        for key in ("contexts", "checks"):
+            if key in value:
+                if key == "contexts" and not all(isinstance(c, str) for c in value[key] or []):
+                    raise invalid_request("For 'contexts', expected strings.", doc)
+                out["checks"] = self._checks_from(repo, value[key], key, doc)
+        return out
+
+    def _protection_from_put(
+        self, repo: Repo, body: Any, current: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ApiError(400, "Problems parsing JSON")
+        missing = [k for k in PROTECTION_KEYS if k not in body]
+        if missing:
+            raise invalid_request(not_supplied(missing), DOC_PROTECTION)
+        unknown = sorted(set(body) - set(PROTECTION_KEYS) - set(PROTECTION_FLAGS))
+        if unknown:
+            raise invalid_request(
+                f"Unknown keys {unknown}: not part of PUT protection (fake)", DOC_PROTECTION
+            )
+        stored: dict[str, Any] = {}
+        rsc = body["required_status_checks"]
+        stored["required_status_checks"] = (
+            None
+            if rsc is None
+            else self._status_checks_from(repo, rsc, DOC_PROTECTION, partial=False)
+        )
+        stored["enforce_admins"] = self._bool_or_null(body, "enforce_admins")
+        reviews = body["required_pull_request_reviews"]
+        if reviews is None:
+            stored["required_pull_request_reviews"] = None
+        else:
+            if not isinstance(reviews, dict):
+                raise invalid_request(
+                    "For 'properties/required_pull_request_reviews', "
+                    f"{json.dumps(reviews)} is not an object or null.",
+                    DOC_PROTECTION,
+                )
+            allowed = {
+                *REVIEW_FLAGS,
+                "required_approving_review_count",
+                "dismissal_restrictions",
+                "bypass_pull_request_allowances",
+            }
+            unknown = sorted(set(reviews) - allowed)
+            if unknown:
+                raise invalid_request(
+                    f"Unknown keys in required_pull_request_reviews: {unknown} (fake)",
+                    DOC_PROTECTION,
+                )
+            count = reviews.get("required_approving_review_count", 0)
+            if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= 6:
+                raise invalid_request(
+                    "For 'properties/required_approving_review_count', "
+                    f"{json.dumps(count)} is not an integer from 0 to 6.",
+                    DOC_PROTECTION,
+                )
+            stored_reviews: dict[str, Any] = {
+                k: self._bool_or_null(reviews, k, "required_pull_request_reviews")
+                for k in REVIEW_FLAGS
+            }
+            stored_reviews["required_approving_review_count"] = count
+            for key in ("dismissal_restrictions", "bypass_pull_request_allowances"):
+                value = reviews.get(key)
+                stored_reviews[key] = None if value is None else self._names(value, f"{key}")
+            stored["required_pull_request_reviews"] = stored_reviews
+        restrictions = body["restrictions"]
+        stored["restrictions"] = (
+            None
+            if restrictions is None
+            else self._names(restrictions, "restrictions", required=("users", "teams"))
+        )
+        for key in PROTECTION_FLAGS:
+            stored[key] = self._bool_or_null(body, key)
+        stored["required_signatures"] = bool(current and current.get("required_signatures"))
+        return stored
+
+    # stored -> GET JSON
+
+    def _status_checks_json(self, url: str, rsc: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "url": f"{url}/required_status_checks",
+            "strict": rsc["strict"],
+            "contexts": [c["context"] for c in rsc["checks"]],
+            "contexts_url": f"{url}/required_status_checks/contexts",
+            "checks": [dict(c) for c in rsc["checks"]],
+        }
+
+    def _team_json(self, ctx: Ctx, slug: str) -> dict[str, Any]:
+        tid = self.user_id(f"team:{slug}")
+        org = ctx.repo_.full_name.split("/")[0]
+        return {
+            "id": tid,
+            "node_id": f"T_fake{tid}",
+            "url": f"{ctx.base}/orgs/{org}/teams/{slug}",
+            "html_url": f"https://github.com/orgs/{org}/teams/{slug}",
+            "name": slug,
+            "slug": slug,
+            "description": None,
+            "privacy": "closed",
+            "permission": "push",
+            "members_url": f"{ctx.base}/orgs/{org}/teams/{slug}/members{{/member}}",
+            "repositories_url": f"{ctx.base}/orgs/{org}/teams/{slug}/repos",
+            "parent": None,
+        }
+
+    def _actors_json(self, ctx: Ctx, names: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "users": [self._user(ctx.base, login) for login in names["users"]],
+            "teams": [self._team_json(ctx, slug) for slug in names["teams"]],
+            "apps": [self._app(ctx.base, f"{slug}[bot]") for slug in names["apps"]],
+        }
+
+    def _protection_json(self, ctx: Ctx, branch: str, p: dict[str, Any]) -> dict[str, Any]:
+        url = f"{ctx.api}/branches/{branch}/protection"
+        out: dict[str, Any] = {"url": url}
+        if p["required_status_checks"] is not None:
+            out["required_status_checks"] = self._status_checks_json(
+                url, p["required_status_checks"]
+            )
+        reviews = p["required_pull_request_reviews"]
+        if reviews is not None:
+            r: dict[str, Any] = {"url": f"{url}/required_pull_request_reviews"}
+            r.update({k: reviews[k] for k in REVIEW_FLAGS})
+            r["required_approving_review_count"] = reviews["required_approving_review_count"]
+            if reviews["dismissal_restrictions"] is not None:
+                d = f"{url}/dismissal_restrictions"
+                r["dismissal_restrictions"] = {
+                    "url": d,
+                    "users_url": f"{d}/users",
+                    "teams_url": f"{d}/teams",
+                    **self._actors_json(ctx, reviews["dismissal_restrictions"]),
+                }
+            if reviews["bypass_pull_request_allowances"] is not None:
+                r["bypass_pull_request_allowances"] = self._actors_json(
+                    ctx, reviews["bypass_pull_request_allowances"]
+                )
+            out["required_pull_request_reviews"] = r
+        out["required_signatures"] = {
+            "url": f"{url}/required_signatures",
+            "enabled": p["required_signatures"],
+        }
+        out["enforce_admins"] = {"url": f"{url}/enforce_admins", "enabled": p["enforce_admins"]}
+        for key in PROTECTION_FLAGS:
+            out[key] = {"enabled": p[key]}
+        if p["restrictions"] is not None:
+            rurl = f"{url}/restrictions"
+            out["restrictions"] = {
+                "url": rurl,
+                "users_url": f"{rurl}/users",
+                "teams_url": f"{rurl}/teams",
+                "apps_url": f"{rurl}/apps",
+                **self._actors_json(ctx, p["restrictions"]),
+            }
+        return out
+
+    def _get_protection(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        name, stored = self._protected(ctx)
+        return 200, self._protection_json(ctx, name, stored), {}
+
+    def _put_protection(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        self._require_admin(ctx)
+        name = self._branch(ctx)
+        repo = ctx.repo_
+        stored = self._protection_from_put(repo, ctx.body, repo.protection.get(name))
+        repo.protection[name] = stored
+        return 200, self._protection_json(ctx, name, stored), {}
+
+    def _enabled_status_checks(self, ctx: Ctx) -> tuple[str, dict[str, Any]]:
+        name, stored = self._protected(ctx)
+        if stored["required_status_checks"] is None:
+            raise ApiError(404, "Required status checks not enabled", doc=DOC_STATUS_CHECKS)
+        return name, stored
+
+    def _get_status_checks(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        name, stored = self._enabled_status_checks(ctx)
+        url = f"{ctx.api}/branches/{name}/protection"
+        return 200, self._status_checks_json(url, stored["required_status_checks"]), {}
+
+    def _patch_status_checks(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        name, stored = self._enabled_status_checks(ctx)
+        update = self._status_checks_from(
+            ctx.repo_, ctx.json_body(), DOC_STATUS_CHECKS, partial=True
+        )
+        stored["required_status_checks"] = {**stored["required_status_checks"], **update}
+        url = f"{ctx.api}/branches/{name}/protection"
+        return 200, self._status_checks_json(url, stored["required_status_checks"]), {}
+
+    # rulesets
+
+    def _ruleset_error(self, detail: str) -> ApiError:
+        return invalid_request(detail, DOC_RULESETS)
+
+    def _ruleset_rules(self, rules: Any) -> list[dict[str, Any]]:
+        if not isinstance(rules, list):
+            raise self._ruleset_error(f"Invalid property /rules: {json.dumps(rules)} (fake)")
+        seen: set[str] = set()
+        out = []
+        for i, rule in enumerate(rules):
+            where = f"/rules/{i}"
+            if not isinstance(rule, dict) or not isinstance(rule.get("type"), str):
+                raise self._ruleset_error(f"Invalid property {where}: no type (fake)")
+            if set(rule) - {"type", "parameters"}:
+                raise self._ruleset_error(f"Invalid property {where}: unknown keys (fake)")
+            if rule["type"] in seen:
+                raise self._ruleset_error(
+                    f"Invalid property {where}: a second {rule['type']} rule (fake)"
+                )
+            seen.add(rule["type"])
+            if rule["type"] == "required_status_checks":
+                params = rule.get("parameters")
+                if not isinstance(params, dict):
+                    raise self._ruleset_error(f"Invalid property {where}/parameters (fake)")
+                missing = [
+                    k
+                    for k in ("required_status_checks", "strict_required_status_checks_policy")
+                    if k not in params
+                ]
+                if missing:
+                    raise self._ruleset_error(not_supplied(missing))
+                allowed = {
+                    "required_status_checks",
+                    "strict_required_status_checks_policy",
+                    "do_not_enforce_on_create",
+                }
+                if set(params) - allowed:
+                    raise self._ruleset_error(
+                        f"Invalid property {where}/parameters: unknown keys (fake)"
+                    )
+                for key in ("strict_required_status_checks_policy", "do_not_enforce_on_create"):
+                    if key in params and not isinstance(params[key], bool):
+                        raise self._ruleset_error(
+                            f"Invalid property {where}/parameters/{key}: not a boolean (fake)"
+                        )
+                checks = params["required_status_checks"]
+                if not isinstance(checks, list):
+                    raise self._ruleset_error(
+                        f"Invalid property {where}/parameters/required_status_checks (fake)"
+                    )
+                for check in checks:
+                    ok = (
+                        isinstance(check, dict)
+                        and isinstance(check.get("context"), str)
+                        and bool(check["context"])
+                        and not set(check) - {"context", "integration_id"}
+                        and (
+                            check.get("integration_id") is None
+                            or isinstance(check["integration_id"], int)
+                        )
+                    )
+                    if not ok:
+                        raise self._ruleset_error(
+                            f"Invalid property {where}/parameters/required_status_checks:"
+                            f" {json.dumps(check)} (fake)"
+                        )
+            out.append(json.loads(json.dumps(rule)))
+        return out
+
+    def _ruleset_conditions(self, conditions: Any, target: str) -> dict[str, Any]:
+        if not isinstance(conditions, dict) or set(conditions) - {"ref_name"}:
+            raise self._ruleset_error(
+                f"Invalid property /conditions: {json.dumps(conditions)} (fake)"
+            )
+        ref_name = conditions.get("ref_name", {})
+        if not isinstance(ref_name, dict) or set(ref_name) - {"include", "exclude"}:
+            raise self._ruleset_error("Invalid property /conditions/ref_name (fake)")
+        out: dict[str, list[str]] = {}
+        prefix = "refs/tags/" if target == "tag" else "refs/heads/"
+        for key in ("include", "exclude"):
+            refs = ref_name.get(key, [])
+            if not isinstance(refs, list) or not all(isinstance(x, str) for x in refs):
+                raise self._ruleset_error(f"Invalid property /conditions/ref_name/{key} (fake)")
+            for ref in refs:
+                if ref not in ("~DEFAULT_BRANCH", "~ALL") and not ref.startswith(prefix):
+                    raise self._ruleset_error(
+                        f"Invalid property /conditions/ref_name/{key}: {ref!r} is neither"
+                        f" {prefix}..., ~DEFAULT_BRANCH nor ~ALL (fake)"
+                    )
+            out[key] = list(refs)
+        return {"ref_name": out}
+
+    def _ruleset_fields(
+        self, repo: Repo, body: Any, current: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        if not isinstance(body, dict):
+            raise ApiError(400, "Problems parsing JSON")
+        allowed = {"name", "target", "enforcement", "bypass_actors", "conditions", "rules"}
+        unknown = sorted(set(body) - allowed)
+        if unknown:
+            raise self._ruleset_error(f"Unknown keys {unknown} (fake)")
+        if current is None:
+            missing = [k for k in ("name", "enforcement") if k not in body]
+            if missing:
+                raise self._ruleset_error(not_supplied(missing))
+        fields: dict[str, Any] = {}
+        if "name" in body:
+            name = body["name"]
+            if not isinstance(name, str) or not name.strip():
+                raise self._ruleset_error("Invalid property /name: can't be blank (fake)")
+            taken = any(
+                r["name"] == name and r["source_type"] == "Repository" and r is not current
+                for r in repo.rulesets.values()
+            )
+            if taken:
+                raise ApiError(
+                    422,
+                    "Validation Failed",
+                    errors=["Name must be unique (fake)"],
+                    doc=DOC_RULESETS,
+                )
+            fields["name"] = name
+        target = body.get("target", (current or {}).get("target", "branch"))
+        if target not in RULESET_TARGETS:
+            raise self._ruleset_error(f"Invalid property /target: {json.dumps(target)} (fake)")
+        fields["target"] = target
+        if "enforcement" in body:
+            if body["enforcement"] not in RULESET_ENFORCEMENTS:
+                raise self._ruleset_error(
+                    f"Invalid property /enforcement: {json.dumps(body['enforcement'])} (fake)"
+                )
+            fields["enforcement"] = body["enforcement"]
+        if "bypass_actors" in body:
+            if not isinstance(body["bypass_actors"], list):
+                raise self._ruleset_error("Invalid property /bypass_actors (fake)")
+            fields["bypass_actors"] = json.loads(json.dumps(body["bypass_actors"]))
+        if "conditions" in body:
+            fields["conditions"] = (
+                None
+                if body["conditions"] is None
+                else self._ruleset_conditions(body["conditions"], target)
+            )
+        if "rules" in body:
+            fields["rules"] = self._ruleset_rules(body["rules"])
+        return fields
+
+    def _store_ruleset(
+        self, repo: Repo, fields: dict[str, Any], organization: str | None = None
+    ) -> dict[str, Any]:
+        now = iso(time.time())
+        ruleset = {
+            "id": next(self._ids),
+            "name": fields["name"],
+            "target": fields.get("target", "branch"),
+            "source_type": "Organization" if organization else "Repository",
+            "source": organization or repo.full_name,
+            "enforcement": fields["enforcement"],
+            "bypass_actors": fields.get("bypass_actors", []),
+            "conditions": fields.get("conditions"),
+            "rules": fields.get("rules", []),
+            "created_at": now,
+            "updated_at": now,
+        }
+        repo.rulesets[ruleset["id"]] = ruleset
+        return ruleset
+
+    def _ruleset_json(self, ctx: Ctx, r: dict[str, Any], *, detail: bool) -> dict[str, Any]:
+        url = f"{ctx.api}/rulesets/{r['id']}"
+        out = {
+            "id": r["id"],
+            "name": r["name"],
+            "target": r["target"],
+            "source_type": r["source_type"],
+            "source": r["source"],
+            "enforcement": r["enforcement"],
+            "node_id": f"RRS_fake{r['id']}",
+            "_links": {
+                "self": {"href": url},
+                "html": {"href": f"https://github.com/{ctx.repo_.full_name}/rules/{r['id']}"},
+            },
+            "created_at": r["created_at"],
+            "updated_at": r["updated_at"],
+        }
+        if detail:
+            out["current_user_can_bypass"] = "never"
+            out["bypass_actors"] = json.loads(json.dumps(r["bypass_actors"]))
+            out["conditions"] = json.loads(json.dumps(r["conditions"]))
+            out["rules"] = json.loads(json.dumps(r["rules"]))
+        return out
+
+    def _visible_rulesets(self, ctx: Ctx) -> list[dict[str, Any]]:
+        parents = ctx.query.get("includes_parents", "true").lower() != "false"
+        return [
+            r
+            for _, r in sorted(ctx.repo_.rulesets.items())
+            if parents or r["source_type"] == "Repository"
+        ]
+
+    def _list_rulesets(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        items = [self._ruleset_json(ctx, r, detail=False) for r in self._visible_rulesets(ctx)]
+        return (200, *self._page(ctx, items))
+
+    def _ruleset(self, ctx: Ctx, *, editable: bool = False) -> dict[str, Any]:
+        r = ctx.repo_.rulesets.get(int(ctx.groups["id"]))
+        if r is None or not any(r is v for v in self._visible_rulesets(ctx)):
+            raise ApiError(404, "Not Found", doc=DOC_RULESETS)
+        if editable and r["source_type"] != "Repository":
+            raise ApiError(404, "Not Found", doc=DOC_RULESETS)  # an organisation's: not here
+        return r
+
+    def _get_ruleset(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        return 200, self._ruleset_json(ctx, self._ruleset(ctx), detail=True), {}
+
+    def _create_ruleset(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        self._require_admin(ctx, DOC_RULESETS)
+        fields = self._ruleset_fields(ctx.repo_, ctx.body, None)
+        r = self._store_ruleset(ctx.repo_, fields)
+        return 201, self._ruleset_json(ctx, r, detail=True), {}
+
+    def _update_ruleset(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        self._require_admin(ctx, DOC_RULESETS)
+        r = self._ruleset(ctx, editable=True)
+        fields = self._ruleset_fields(ctx.repo_, ctx.body, r)
+        r.update(fields)
+        r["updated_at"] = iso(time.time())
+        return 200, self._ruleset_json(ctx, r, detail=True), {}

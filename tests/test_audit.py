@@ -164,3 +164,15 @@ def test_stats_html_is_self_contained(tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     assert "<svg" in page and "http" not in page.replace("http-equiv", "")
     assert "<script" not in page
+
+
+def test_clean_commands_on_the_fast_path_are_counted_too(tmp_path: Path) -> None:
+    env = {"CODEGUARD_AUDIT_DB": str(tmp_path / "audit.db")}
+    run_cli("scan", "--command", "rm -rf /", cwd=tmp_path, env=env)  # full path; writes the gate
+    for _ in range(3):
+        assert run_cli("scan", "--command", "ls -la", cwd=tmp_path, env=env).code == 0
+    assert (tmp_path / "audit.db.spool").read_text().count("\n") >= 2  # fast-path runs spooled
+    assert "ls -la" not in (tmp_path / "audit.db.spool").read_text()  # never the command
+    doc = json.loads(run_cli("stats", "--format", "json", cwd=tmp_path, env=env).out)
+    assert doc["runs"] == 4 and doc["blocked_runs"] == 1
+    assert not (tmp_path / "audit.db.spool").exists()

@@ -744,3 +744,177 @@ def test_fail_next_429_with_retry_after(fake: FakeGitHub, gh):
     with pytest.raises(GithubException):
         pull(gh())
     assert pull(gh()).number == 1
+
+
+# ---------------------------------------------------------------- branch protection, rulesets
+
+ADMIN = "ghp_admin_token"
+OFF = {
+    "required_status_checks": None,
+    "enforce_admins": None,
+    "required_pull_request_reviews": None,
+    "restrictions": None,
+}
+
+
+@pytest.fixture
+def admin(fake: FakeGitHub, gh) -> github.Github:
+    fake.add_token(ADMIN, "carol", kind="user", admin=True)
+    return gh(ADMIN)
+
+
+def api(g: github.Github, method: str, path: str, body: object = None) -> object:
+    return g.requester.requestJsonAndCheck(method, f"/repos/octo-org/octo-repo{path}", input=body)[
+        1
+    ]
+
+
+def test_branch_protection_404s_and_admin_only(fake: FakeGitHub, gh, admin: github.Github):
+    repo = admin.get_repo("octo-org/octo-repo")
+    with pytest.raises(GithubException) as e:
+        repo.get_branch("nope")
+    assert (e.value.status, e.value.data["message"]) == (404, "Branch not found")
+    branch = repo.get_branch("main")
+    assert branch.protected is False
+    with pytest.raises(GithubException) as e:
+        branch.get_protection()
+    assert (e.value.status, e.value.data["message"]) == (404, "Branch not protected")
+    fake.protect_branch("main", OFF)
+    assert branch.get_protection().required_status_checks is None
+    with pytest.raises(GithubException) as e:  # PyGithub/PyGithub#973
+        branch.edit_required_status_checks(checks=["ci"])
+    assert (e.value.status, e.value.data["message"]) == (404, "Required status checks not enabled")
+    # reading a branch needs no admin; its protection does
+    for token, answer in [
+        (APP, "Resource not accessible by integration"),
+        (USER, "Must have admin rights to Repository."),
+    ]:
+        other = gh(token).get_repo("octo-org/octo-repo").get_branch("main")
+        with pytest.raises(GithubException) as e:
+            other.get_protection()
+        assert (e.value.status, e.value.data["message"]) == (403, answer)
+    fake.non_admin_status = 404
+    with pytest.raises(GithubException) as e:
+        gh(USER).get_repo("octo-org/octo-repo").get_branch("main").get_protection()
+    assert (e.value.status, e.value.data["message"]) == (404, "Not Found")
+
+
+@pytest.mark.parametrize(
+    ("body", "phrase"),
+    [
+        ({"required_status_checks": None}, '"enforce_admins", "required_pull_request_reviews",'),
+        ({**OFF, "required_status_checks": {"checks": []}}, '"strict" wasn\'t supplied.'),
+        (
+            {**OFF, "required_status_checks": {"strict": True, "contexts": [], "checks": []}},
+            'No subschema in "anyOf" matched.',
+        ),
+        (
+            {
+                **OFF,
+                "required_status_checks": {
+                    "strict": True,
+                    "checks": [{"context": "a", "app_id": None}],
+                },
+            },
+            "is not an integer",
+        ),
+        ({**OFF, "enforce_admins": "yes"}, "is not a boolean"),
+        ({**OFF, "required_signatures": True}, "not part of PUT protection (fake)"),
+        ({**OFF, "restrictions": {"users": []}}, '"teams" wasn\'t supplied.'),
+    ],
+)
+def test_put_protection_validates_the_body(admin: github.Github, body: dict, phrase: str):
+    with pytest.raises(GithubException) as e:
+        api(admin, "PUT", "/branches/main/protection", body)
+    assert e.value.status == 422
+    assert phrase in e.value.data["message"]
+
+
+def test_protection_round_trip_and_app_ids(fake: FakeGitHub, admin: github.Github):
+    fake.repo.check_apps["lint"] = 777
+    branch = admin.get_repo("octo-org/octo-repo").get_branch("main")
+    branch.edit_protection(
+        strict=True,
+        checks=[("any", -1), ("pinned", 42), "lint"],
+        enforce_admins=True,
+        required_approving_review_count=1,
+        dismissal_users=["alice"],
+        user_push_restrictions=["alice"],
+        team_push_restrictions=["core"],
+        required_linear_history=True,
+    )
+    stored = fake.repo.protection["main"]
+    assert stored["required_status_checks"]["checks"] == [
+        {"context": "any", "app_id": None},  # -1: any source, null when read back
+        {"context": "pinned", "app_id": 42},
+        {"context": "lint", "app_id": 777},  # omitted: the app that reported it last
+    ]
+    p = branch.get_protection()
+    assert p.enforce_admins is True and p.required_linear_history is True
+    assert p.allow_force_pushes is False and p.required_signatures is False
+    assert p.required_status_checks.strict is True
+    assert p.required_status_checks.contexts == ["any", "pinned", "lint"]
+    reviews = p.required_pull_request_reviews
+    assert reviews.required_approving_review_count == 1
+    assert [
+        u["login"]
+        for u in p.raw_data["required_pull_request_reviews"]["dismissal_restrictions"]["users"]
+    ] == ["alice"]
+    assert p.raw_data["restrictions"]["teams"][0]["slug"] == "core"
+    assert admin.get_repo("octo-org/octo-repo").get_branch("main").protected is True
+    # PATCH changes only what it sends
+    branch.edit_required_status_checks(checks=[("any", -1)])
+    after = fake.repo.protection["main"]
+    assert after["required_status_checks"] == {
+        "strict": True,
+        "checks": [{"context": "any", "app_id": None}],
+    }
+    assert after["enforce_admins"] is True and after["restrictions"]["teams"] == ["core"]
+
+
+def test_rulesets(fake: FakeGitHub, gh, admin: github.Github):
+    rule = {
+        "type": "required_status_checks",
+        "parameters": {
+            "required_status_checks": [{"context": "ci"}],
+            "strict_required_status_checks_policy": False,
+        },
+    }
+    cond = {"ref_name": {"include": ["refs/heads/main"], "exclude": []}}
+    body = {"name": "r", "enforcement": "active", "conditions": cond, "rules": [rule]}
+    created = api(admin, "POST", "/rulesets", body)
+    assert isinstance(created, dict) and created["source_type"] == "Repository"
+    rid = created["id"]
+    org = fake.add_ruleset("org-wide", organization="octo-org")
+    # reading needs no admin; the list is a summary and includes the organisation's
+    listed = api(gh(APP), "GET", "/rulesets")
+    assert [(r["name"], "rules" in r) for r in listed] == [("r", False), ("org-wide", False)]
+    assert [r["name"] for r in api(gh(APP), "GET", "/rulesets?includes_parents=false")] == ["r"]
+    assert api(gh(APP), "GET", f"/rulesets/{rid}")["rules"] == [rule]
+    # PUT changes only what it sends
+    api(admin, "PUT", f"/rulesets/{rid}", {"enforcement": "disabled"})
+    assert fake.repo.rulesets[rid]["rules"] == [rule]
+    assert fake.repo.rulesets[rid]["enforcement"] == "disabled"
+    with pytest.raises(GithubException) as e:
+        api(admin, "PUT", f"/rulesets/{org['id']}", {"enforcement": "disabled"})
+    assert e.value.status == 404
+    with pytest.raises(GithubException) as e:
+        api(gh(APP), "POST", "/rulesets", {**body, "name": "s"})
+    assert (e.value.status, e.value.data["message"]) == (
+        403,
+        "Resource not accessible by integration",
+    )
+    bad_check = {**rule, "parameters": {"required_status_checks": [{"context": "ci"}]}}
+    for bad, phrase in [
+        ({"name": "x"}, '"enforcement" wasn\'t supplied.'),
+        (body, "Name must be unique"),
+        ({**body, "name": "y", "rules": [bad_check]}, "strict_required_status_checks_policy"),
+        ({**body, "name": "y", "rules": [rule, rule]}, "a second required_status_checks rule"),
+        ({**body, "name": "y", "conditions": {"ref_name": {"include": ["main"]}}}, "'main'"),
+        ({**body, "name": "y", "enforcement": "on"}, "/enforcement"),
+    ]:
+        with pytest.raises(GithubException) as e:
+            api(admin, "POST", "/rulesets", bad)
+        assert e.value.status == 422 and phrase in e.value.data["message"] + str(
+            e.value.data.get("errors")
+        ), bad

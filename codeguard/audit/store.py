@@ -8,6 +8,7 @@ is one transaction, so a run is recorded whole or not at all.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -80,6 +81,7 @@ class AuditLog:
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
         self._migrate()
+        self._ingest_spool()
 
     def __enter__(self) -> AuditLog:
         return self
@@ -108,6 +110,46 @@ class AuditLog:
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
+
+    def _ingest_spool(self) -> None:
+        """Clean runs the fast path appended to `<db>.spool` (see fastpath.spool)."""
+        spool = self.path.with_name(self.path.name + ".spool")
+        if not spool.exists():
+            return
+        taken = spool.with_name(f"{spool.name}.{os.getpid()}")
+        try:
+            os.replace(spool, taken)  # atomic: a concurrent appender starts a new spool
+        except OSError:
+            return
+        rows = []
+        for line in taken.read_text(encoding="utf-8", errors="replace").splitlines():
+            try:
+                item = json.loads(line)
+                rows.append(
+                    (
+                        str(item["id"]),
+                        float(item["time"]),
+                        str(item["surface"]),
+                        str(item["source"]),
+                        "pass",
+                        str(item.get("config_hash", "")),
+                        __version__,
+                        "{}",
+                        "[]",
+                    )
+                )
+            except (ValueError, KeyError, TypeError):
+                continue  # a torn line: lose that one run, not the log
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany("INSERT OR IGNORE INTO runs VALUES (?,?,?,?,?,?,?,?,?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            if not spool.exists():
+                os.replace(taken, spool)  # keep the runs for the next attempt
+            raise
+        taken.unlink(missing_ok=True)
 
     def record(self, report: Report, *, surface: str, source: str, config_hash: str) -> None:
         now = time.time()

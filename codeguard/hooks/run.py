@@ -69,7 +69,7 @@ def main(agent: str) -> int:
     answer.event = call.event
     if call.kind == "other":
         return answer.give(ALLOW, "")
-    if call.kind == "command" and _fast_clean(call):
+    if call.kind == "command" and _fast_clean(call, agent):
         return answer.give(ALLOW, "")
     import threading
 
@@ -106,12 +106,12 @@ def _budget() -> float:
     return seconds if seconds > 0 else DEFAULT_BUDGET
 
 
-def _fast_clean(call: ToolCall) -> bool:
+def _fast_clean(call: ToolCall, agent: str) -> bool:
     if os.environ.get("CODEGUARD_NO_FASTPATH"):
         return False
     from codeguard.fastpath import clean_command
 
-    return clean_command(call.command, call.cwd or os.getcwd())
+    return clean_command(call.command, call.cwd or os.getcwd(), f"hook:{agent}")
 
 
 def judge(call: ToolCall, agent: str = "") -> tuple[str, str]:
