@@ -176,3 +176,41 @@ def test_clean_commands_on_the_fast_path_are_counted_too(tmp_path: Path) -> None
     doc = json.loads(run_cli("stats", "--format", "json", cwd=tmp_path, env=env).out)
     assert doc["runs"] == 4 and doc["blocked_runs"] == 1
     assert not (tmp_path / "audit.db.spool").exists()
+
+
+def _chromium(page: Path) -> tuple[str, str]:
+    """(DOM after rendering, console lines) from headless Chromium."""
+    import os
+    import shutil
+    import subprocess
+
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if exe is None:
+        if os.environ.get("CI"):
+            raise AssertionError("CI must render the stats page: Debian's chromium is missing")
+        import pytest
+
+        pytest.skip("chromium is not installed (Debian: apt-get install chromium)")
+    proc = subprocess.run(
+        [exe, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+         "--v=0", "--dump-dom", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    console = [line for line in proc.stderr.splitlines() if ":CONSOLE" in line]
+    return proc.stdout, "\n".join(console)
+
+
+def test_the_html_renders_in_chromium_with_charts_and_no_console_errors(tmp_path: Path) -> None:
+    control = tmp_path / "control.html"
+    control.write_text('<html><body><script>console.error("control-marker")</script></body></html>')
+    assert "control-marker" in _chromium(control)[1]  # the check can see a console error
+    env = {"CODEGUARD_AUDIT_DB": str(tmp_path / "audit.db")}
+    for i in range(3):
+        (tmp_path / f"w{i}.sh").write_text(f"rm -rf /srv/data{i}\n")
+        run_cli("scan", str(tmp_path / f"w{i}.sh"), cwd=tmp_path, env=env)
+    page = tmp_path / "stats.html"
+    assert run_cli("stats", "--format", "html", "-o", str(page), cwd=tmp_path, env=env).code == 0
+    dom, console = _chromium(page)
+    assert console == ""
+    assert '<table id="rules">' in dom and "CG102" in dom
+    assert dom.count("<polyline") >= 1
