@@ -185,6 +185,17 @@ def _parser() -> argparse.ArgumentParser:
     apply.add_argument("--check", action="store_true", help="scan only; do not apply")
     apply.add_argument("--format", choices=FORMATS, default="text")
     apply.add_argument("--config", metavar="FILE")
+    selftest = sub.add_parser(
+        "selftest",
+        help="run canaries through the live configuration: exit 1 if a promise drifted",
+    )
+    selftest.add_argument("--format", choices=("text", "json"), default="text")
+    selftest.add_argument("--config", metavar="FILE", help="use this config file")
+    selftest.add_argument(
+        "--llm",
+        action="store_true",
+        help="require the LLM canaries (a local server needs no key); fails if no model",
+    )
     gh = sub.add_parser("github", help="set up GitHub for the gate (repository admin)")
     ghsub = gh.add_subparsers(
         dest="github_command", metavar="ACTION", parser_class=_Parser, required=True
@@ -576,6 +587,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from codeguard.audit import commands
 
             return int(getattr(commands, args.subcommand)(args))
+        if args.subcommand == "selftest":
+            from codeguard.selftest import main as selftest_main
+
+            return selftest_main(args)
         if args.subcommand == "publish":
             from codeguard.github.gate import publish_artifact
 

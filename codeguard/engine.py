@@ -536,16 +536,32 @@ def _languages(
             run.python_units(run.ctx.python(change).units, None, 0)
         return
     if change.post_image is None:
-        return  # a fragment of a non-Python file: its lines went through the text rules
+        # a patch scanned away from its files: each hunk's new side is read on its own,
+        # as a piece of the file, so `+rm -rf /srv` in a modified deploy.sh is still judged
+        for hunk in change.hunks:
+            side = [line for line in hunk.lines if line.kind != "-"]
+            if any(line.kind == "+" for line in side):
+                _embedded(run, change, "\n".join(line.text for line in side), side[0].new_no - 1)
+        return
+    _embedded(run, change, change.post_image, 0)
+
+
+def _embedded(run: _Run, change: FileChange, text: str, shift: int) -> None:
+    """The shell, SQL and Python inside a non-Python file's text (which starts at file line
+    `shift + 1`)."""
     from codeguard.analyze.embedded import file_kind
     from codeguard.analyze.embedded import snippets
+    from codeguard.analyze.snippet import Snippet
 
-    makefile = file_kind(change.path, change.post_image) == "makefile"
-    for snippet in snippets(change.path, change.post_image):
+    makefile = file_kind(change.path, text) == "makefile"
+    for snippet in snippets(change.path, text):
+        if shift:
+            moved = tuple((line + shift, col) for line, col in snippet.line_map)
+            snippet = Snippet(snippet.language, snippet.text, moved, snippet.origin)
         if makefile and snippet.language == "shell":
             from codeguard.analyze.makevars import resolve
 
-            snippet = resolve(snippet, change.post_image)
+            snippet = resolve(snippet, text)
         if snippet.language == "shell":
             run.shell(snippet, None, 0)
         elif snippet.language == "sql":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from codeguard.changes import ChangeSet
 from codeguard.changes import FileChange
 from codeguard.diff import decode
 from codeguard.sources.patch import from_diff
+from tests.conftest import run_cli
 
 DIFFS = Path(__file__).resolve().parent / "data" / "diffs"
 # One-file golden cases that come with the file's raw bytes before (.pre) and after (.post).
@@ -251,3 +253,20 @@ def test_odd_names_are_not_a_crash(tmp_path: Path) -> None:
         data = f"--- {name}\n+++ {name}\n@@ -1 +1 @@\n-x\n+y\n".encode()
         changes = from_diff(data, origin="odd", cwd=tmp_path)
         assert all(c.post_image is None for c in changes)
+
+
+def test_a_patch_scanned_away_from_its_files_still_reads_shell_and_sql(tmp_path: Path) -> None:
+    """Hunks of modified non-Python files are judged on their new side, at their lines."""
+    diff = (
+        "--- a/deploy.sh\n+++ b/deploy.sh\n@@ -10,2 +10,3 @@\n #!/bin/sh\n echo hi\n"
+        "+git push --force origin main\n"
+        "--- a/db/migrate.sql\n+++ b/db/migrate.sql\n@@ -3 +3,2 @@\n SELECT 1;\n"
+        "+DROP DATABASE prod;\n"
+        "--- a/ci.sh\n+++ b/ci.sh\n@@ -1 +1,2 @@\n set -e\n+rm -rf ./build\n"
+    )
+    result = run_cli("scan", "--diff", "-", "--format", "json", cwd=tmp_path, stdin=diff.encode())
+    found = {
+        (f["path"], f["start"]["line"], f["rule_id"]) for f in json.loads(result.out)["findings"]
+    }
+    assert found == {("deploy.sh", 12, "CG201"), ("db/migrate.sql", 4, "CG301")}
+    assert result.code == 1
