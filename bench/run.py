@@ -1103,6 +1103,13 @@ def hooks_section() -> list[str]:
     return hooks_bench.section()
 
 
+def audit_section(quick: bool) -> list[str]:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import audit_bench
+
+    return audit_bench.section(quick=quick)
+
+
 def llm_section() -> list[str]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     import llm_bench
@@ -1137,6 +1144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report += hooks_section()
     report += injection_section()
     report += llm_section()
+    report += audit_section(args.quick)
     failed = [
         f"{r.workload.name}: {lb}" for r in results for lb, s in r.stats.items() if s.failures
     ]

@@ -23,7 +23,7 @@ _KEYS = {
     "rule": "f.rule_id",
     "stage": "f.stage",
     "surface": "r.surface",
-    "day": "date(r.time, 'unixepoch')",
+    "day": "date(f.time, 'unixepoch')",
 }
 
 
@@ -91,18 +91,20 @@ def compute(
         db.execute("SELECT count(*) FROM runs WHERE time >= ? AND time < ?", (a, b)).fetchone()[0]
         for a, b in ((since, mid), (mid, until))
     ]
-    # one row per group: findings, blocking findings, runs it blocked in each half
+    # one row per group: findings, blocking findings, runs it fired in, per half. A
+    # finding carries its run's time, so only `surface` needs the runs table; the halves
+    # split the window, so runs hit = earlier + later.
+    join = "JOIN runs r ON r.id = f.run_id" if by == "surface" else ""
     query = f"""
         SELECT {key} AS k, min(f.name), count(*), sum(f.blocking),
-               count(DISTINCT CASE WHEN f.blocking OR NOT f.suppressed THEN f.run_id END),
-               count(DISTINCT CASE WHEN (f.blocking OR NOT f.suppressed) AND r.time < ?
+               count(DISTINCT CASE WHEN (f.blocking OR NOT f.suppressed) AND f.time < ?
                                    THEN f.run_id END),
-               count(DISTINCT CASE WHEN (f.blocking OR NOT f.suppressed) AND r.time >= ?
+               count(DISTINCT CASE WHEN (f.blocking OR NOT f.suppressed) AND f.time >= ?
                                    THEN f.run_id END)
-        FROM findings f JOIN runs r ON r.id = f.run_id
-        WHERE r.time >= ? AND r.time < ?
+        FROM findings f {join}
+        WHERE f.time >= ? AND f.time < ?
         GROUP BY k ORDER BY k
-    """  # noqa: S608 - `key` is one of _KEYS, never input
+    """  # noqa: S608 - `key` and `join` are ours, never input
     labels = {
         (rule, label): count
         for rule, label, count in db.execute(
@@ -110,7 +112,8 @@ def compute(
         )
     }
     rows = []
-    for k, name, findings, blocks, hit, early, late in db.execute(query, (mid, mid, since, until)):
+    for k, name, findings, blocks, early, late in db.execute(query, (mid, mid, since, until)):
+        hit = early + late
         n1, n2 = halves
         z = z_score(early, n1, late, n2)
         enough = min(n1, n2) >= MIN_RUNS and early + late >= MIN_EVENTS
