@@ -61,6 +61,8 @@ if TYPE_CHECKING:
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import run as bench  # bench/run.py, beside this file: environment, formatting, git
+from hooks_bench import payload  # the same Claude Code input as the hooks benchmark
+from hooks_bench import verdict
 
 SEED = bench.SEED
 ROOT = Path(__file__).resolve().parent.parent
@@ -708,32 +710,9 @@ def importtime(codeguard: str, b: Built, env: dict[str, str], cwd: Path) -> list
 # --------------------------------------------------------------------------------------
 
 
-def payload(command: str, cwd: Path) -> bytes:
-    """Claude Code's PreToolUse input for a Bash call."""
-    return json.dumps(
-        {
-            "session_id": "s",
-            "transcript_path": "/tmp/t",
-            "cwd": str(cwd),
-            "permission_mode": "default",
-            "hook_event_name": "PreToolUse",
-            "tool_name": "Bash",
-            "tool_input": {"command": command},
-            "tool_use_id": "t1",
-        }
-    ).encode()
-
-
 def decision(stdout: str, code: int) -> str:
-    if code == 2:
-        return "deny"
-    try:
-        data = json.loads(stdout) if stdout.strip() else {}
-    except ValueError:
-        return "allow"
-    specific = data.get("hookSpecificOutput") if isinstance(data, dict) else None
-    answer = specific.get("permissionDecision") if isinstance(specific, dict) else None
-    return str(answer or "allow")
+    """What Claude Code would do with the hook's answer (the hooks benchmark's reading)."""
+    return verdict(code, stdout)
 
 
 def audit_rows(db: Path) -> dict[str, int]:
