@@ -9,19 +9,20 @@ and off, the cost of one recorded run, and concurrent writers.
    different rates (two drifting), ~3 findings per run over 60 days, some suppressed, a
    few LLM traces, labels for some fingerprints. `codeguard stats --since 30d --format
    json` is timed as a whole process on each (CODEGUARD_AUDIT_DB points at it), with
-   `--format text` and `--by day` on the largest, interleaved with `python -c pass` in a
-   shuffled order per round. Then, in process on the largest log: the time of every query
-   `compute()` runs (captured with a trace callback, so it follows stats.py as it is), its
-   EXPLAIN QUERY PLAN, `-X importtime` of the stats process, and a candidate fix (an
-   index and a rewritten grouped query, CANDIDATE_* below) timed on a copy of the log,
-   its rows compared with the current query's. codeguard itself is not changed.
+   `--format text`, `--by day` and `--format html` on the largest, interleaved with
+   `python -c pass` in a shuffled order per round. Then, in process on the largest log:
+   the time of every query `compute()` runs (captured with a trace callback, so it
+   follows stats.py as it is), its EXPLAIN QUERY PLAN, and `-X importtime` of the stats
+   process. (An earlier version timed a candidate index here; schema 2 adopted it.)
 2. `codeguard hook claude-code` fed Claude Code's PreToolUse JSON for a routine command and
    a destructive one, in a temporary git repo whose .codeguard.toml says `audit = true`
    (CODEGUARD_AUDIT_DB set to a temporary file) and in another whose config says `audit =
    false`, with `python -c pass`, interleaved: medians and paired ratios on/off. Then, in
    process, the cost of one run with 3 findings: `AuditLog.record` on an open log, and
    `codeguard.audit.record` (open, record, prune, close: what a hook process pays), into a
-   fresh log and into the largest synthetic one.
+   fresh log and into the largest synthetic one. Then the same hook calls with
+   OpenTelemetry export on (OTEL_EXPORTER_OTLP_ENDPOINT at an OTLP/HTTP receiver on
+   127.0.0.1, tests/otlp_receiver.py) and off, and the run spans the receiver got.
 3. 8 writer processes, started together on a log that does not exist yet, each recording
    200 runs through `codeguard.audit.record`: wall time, per-run latency, and the rows
    present at the end (lost rows reported); one process writing all 1600 for comparison;
@@ -91,6 +92,8 @@ ROUTINE = "ls -la"
 DESTRUCTIVE = "rm -rf /var/lib/postgresql"
 HOOK_ON = "hook, audit on"
 HOOK_OFF = "hook, audit off"
+OTEL_ON = "otel export"
+OTEL_OFF = "no export"
 HOOK_OK = frozenset({0, 2})
 FLOOR_OK = frozenset({0})
 
@@ -449,8 +452,10 @@ def stats_section(
     json_cases = {b.size: stats_case(b, "--format", "json") for b in built}
     text_case = stats_case(largest, "--format", "text")
     day_case = stats_case(largest, "--format", "json", "--by", "day")
+    html_case = stats_case(largest, "--format", "html")
     floor = Case(FLOOR, (python, "-c", "pass"), env, cwd, FLOOR_OK)
-    groups = {"stats": [*json_cases.values(), text_case, day_case, floor]}
+    cases = [*json_cases.values(), text_case, day_case, html_case, floor]
+    groups = {"stats": cases}
     runs = run_rounds(groups, STATS_ROUNDS, 1, rng, "stats")
     failed = any(r.failures for r in runs.values())
 
@@ -479,7 +484,7 @@ def stats_section(
         "| command | runs in window | rows | median ms (min-max) | x python -c pass (paired) |",
         "|---|---:|---:|---:|---:|",
     ]
-    for case in [*json_cases.values(), text_case, day_case, floor]:
+    for case in cases:
         r = runs[case.label]
         window, rows = "-", "-"
         if case is not floor and r.outputs and "json" in case.argv:
@@ -598,83 +603,7 @@ def profile_stats(
     finally:
         db.close()
     lines += importtime(codeguard, largest, env, cwd)
-    lines += candidate(largest, since, until)
     return lines
-
-
-# A candidate fix, measured on a copy of the largest log (codeguard itself is untouched):
-# findings carry their run's time (AuditLog.record writes the same `now` to both), so the
-# window can filter findings directly, without the join to runs; the runs hit over the
-# whole window are the runs hit in the earlier half plus those in the later half (a run
-# has one time), so one count(DISTINCT) goes; and an index that covers the scan, which
-# makes (rule_id, time) redundant as its prefix.
-CANDIDATE_MIGRATION = (
-    "CREATE INDEX findings_stats ON findings"
-    "(rule_id, time, blocking, suppressed, run_id, stage, name)",
-    "DROP INDEX findings_rule_time",
-)
-CANDIDATE_QUERY = """
-    SELECT {key} AS k, min(f.name), count(*), sum(f.blocking),
-           count(DISTINCT CASE WHEN (f.blocking OR NOT f.suppressed) AND f.time < :mid
-                               THEN f.run_id END),
-           count(DISTINCT CASE WHEN (f.blocking OR NOT f.suppressed) AND f.time >= :mid
-                               THEN f.run_id END)
-    FROM findings f
-    WHERE f.time >= :since AND f.time < :until
-    GROUP BY k ORDER BY k
-"""
-CANDIDATE_KEYS = {"rule": "f.rule_id", "day": "date(f.time, 'unixepoch')"}
-
-
-def candidate(largest: Built, since: float, until: float) -> list[str]:
-    """The grouped query as stats.py runs it against the candidate, on a copy of the log."""
-    copy = largest.path.with_name("candidate.db")
-    shutil.copyfile(largest.path, copy)
-    db = sqlite3.connect(copy, isolation_level=None)
-    started = time.perf_counter()
-    for statement in CANDIDATE_MIGRATION:
-        db.execute(statement)
-    migrate_s = time.perf_counter() - started
-    db.close()
-    grown = copy.stat().st_size - largest.path.stat().st_size
-    mid = since + (until - since) / 2
-    lines = [
-        f"Candidate fix, on a copy of the {count(largest.size)} log (not in codeguard): "
-        "migration " + "; ".join(code(s) for s in CANDIDATE_MIGRATION) + f" ({migrate_s:.1f} s, "
-        f"{mib(grown)} more on disk), and the grouped query filtering `f.time` without the "
-        "join to runs, runs hit = earlier + later (one `count(DISTINCT)` less): "
-        + code(one_line(CANDIDATE_QUERY.format(key="f.rule_id"), 400))
-        + f". Median (min-max) of {STATS_ROUNDS}, in process; rows compared with the current "
-        "query's.",
-        "",
-        "| by | current query ms | current + index ms | candidate ms | same rows | "
-        "candidate plan |",
-        "|---|---:|---:|---:|---|---|",
-    ]
-    old = sqlite3.connect(f"file:{largest.path}?mode=ro", uri=True)
-    new = sqlite3.connect(f"file:{copy}?mode=ro", uri=True)
-    try:
-        for by, key in CANDIDATE_KEYS.items():
-            current = next(
-                sql for sql in captured_queries(old, since, until, by) if "FROM findings" in sql
-            )
-            sql = CANDIDATE_QUERY.format(key=key)
-            args = {"mid": mid, "since": since, "until": until}
-            before = timed(functools.partial(fetch, old, current), STATS_ROUNDS)
-            indexed = timed(functools.partial(fetch, new, current), STATS_ROUNDS)
-            after = timed(functools.partial(fetch, new, sql, args), STATS_ROUNDS)
-            expected = old.execute(current).fetchall()
-            got = [(*r[:4], r[4] + r[5], r[4], r[5]) for r in new.execute(sql, args)]
-            steps = "; ".join(p[3] for p in new.execute("EXPLAIN QUERY PLAN " + sql, args))
-            lines.append(
-                f"| {by} | {spread(before)} | {spread(indexed)} | {spread(after)} | "
-                f"{'yes' if got == expected else '**no**'} | {steps} |"
-            )
-    finally:
-        old.close()
-        new.close()
-        copy.unlink(missing_ok=True)
-    return [*lines, ""]
 
 
 def importtime(codeguard: str, b: Built, env: dict[str, str], cwd: Path) -> list[str]:
@@ -730,68 +659,82 @@ def audit_rows(db: Path) -> dict[str, int]:
     return out
 
 
-def hooks_section(
-    root: Path, env: dict[str, str], rounds: int, rng: random.Random
-) -> tuple[list[str], bool]:
+@dataclass
+class Variant:
+    label: str
+    repo: Path
+    env: dict[str, str]
+
+
+def gate_runs(
+    a: Variant, b: Variant, env: dict[str, str], rounds: int, rng: random.Random, name: str
+) -> dict[str, Runs]:
+    """`codeguard hook claude-code` on a routine and a destructive command in two setups,
+    with `python -c pass`, interleaved per round."""
     python = sys.executable
-    codeguard = str(Path(python).parent / "codeguard")
-    on_repo = make_repo(root / "hook-audit-on", "audit = true\n")
-    off_repo = make_repo(root / "hook-audit-off", "audit = false\n")
-    db = root / "hook-audit" / "audit.db"
-    env_on = {**env, "CODEGUARD_AUDIT_DB": str(db)}
-    argv = (codeguard, "hook", "claude-code")
+    argv = (str(Path(python).parent / "codeguard"), "hook", "claude-code")
     groups: dict[str, list[Case]] = {}
     for cmd in (ROUTINE, DESTRUCTIVE):
         groups[cmd] = [
-            Case(HOOK_ON, argv, env_on, on_repo, HOOK_OK, payload(cmd, on_repo)),
-            Case(HOOK_OFF, argv, env, off_repo, HOOK_OK, payload(cmd, off_repo)),
-            Case(FLOOR, (python, "-c", "pass"), env, on_repo, FLOOR_OK),
-        ]
+            Case(v.label, argv, v.env, v.repo, HOOK_OK, payload(cmd, v.repo)) for v in (a, b)
+        ] + [Case(FLOOR, (python, "-c", "pass"), env, a.repo, FLOOR_OK)]
     # The first full run writes the fast path's gate file: run the destructive call once in
     # each repo before anything, so the routine call is answered as it will be from then on.
     for case in groups[DESTRUCTIVE][:2]:
         run_case(case)
-    runs = run_rounds(groups, rounds, 1, rng, "hooks")
+    return run_rounds(groups, rounds, 1, rng, name)
+
+
+def gate_table(runs: dict[str, Runs], a: str, b: str) -> tuple[list[str], bool]:
+    """The comparison table (and whether a run failed)."""
+    lines = [
+        f"| command | {a} ms | {b} ms | python ms | {a} / {b} (paired) | "
+        f"{a} x python | {b} x python | answer {a} / {b} |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    first, second, floor = runs[a], runs[b], runs[FLOOR]
+    for cmd in (ROUTINE, DESTRUCTIVE):
+        answer = " / ".join(
+            "/".join(sorted({decision(out, rc) for g, rc, out in runs[label].outputs if g == cmd}))
+            or "failed"
+            for label in (a, b)
+        )
+        lines.append(
+            f"| {code(cmd)} | {spread(first.values(cmd))} | {spread(second.values(cmd))} | "
+            f"{spread(floor.values(cmd))} | {bench.ratio_cell(paired(first, second, cmd))} | "
+            f"{bench.ratio_cell(paired(first, floor, cmd))} | "
+            f"{bench.ratio_cell(paired(second, floor, cmd))} | {answer} |"
+        )
+    fails = [f"{label} ({len(r.failures)})" for label, r in runs.items() if r.failures]
+    if fails:
+        lines += ["", "**Failed runs** (first error on stderr): " + "; ".join(fails)]
+    return [*lines, ""], bool(fails)
+
+
+def hooks_section(
+    root: Path, env: dict[str, str], rounds: int, rng: random.Random
+) -> tuple[list[str], bool]:
+    on_repo = make_repo(root / "hook-audit-on", "audit = true\n")
+    off_repo = make_repo(root / "hook-audit-off", "audit = false\n")
+    db = root / "hook-audit" / "audit.db"
+    on = Variant(HOOK_ON, on_repo, {**env, "CODEGUARD_AUDIT_DB": str(db)})
+    runs = gate_runs(on, Variant(HOOK_OFF, off_repo, env), env, rounds, rng, "hooks")
     calls = rounds + 1  # per command and tool: 1 warm-up round + timed rounds
     written = audit_rows(db)
     off_logs = list(off_repo.rglob("audit.db*")) + list(off_repo.rglob("*.spool"))
-    failed = any(r.failures for r in runs.values())
-
-    answers = {
-        (name, label): {decision(out, code) for g, code, out in runs[label].outputs if g == name}
-        for name in groups
-        for label in (HOOK_ON, HOOK_OFF)
-    }
-
+    table, failed = gate_table(runs, HOOK_ON, HOOK_OFF)
     lines = [
         "### audit log: the agent gate with auditing on and off",
         "",
-        f"`codeguard hook claude-code` fed Claude Code's PreToolUse JSON; audit on: a temporary "
-        f"git repo whose .codeguard.toml says `audit = true`, CODEGUARD_AUDIT_DB a temporary "
-        f"file; audit off: another repo whose .codeguard.toml says `audit = false`. Each "
-        f"command is a group per round (on, off and `python -c pass` in a shuffled order); "
+        f"`codeguard hook claude-code` fed Claude Code's PreToolUse JSON; {HOOK_ON}: a "
+        "temporary git repo whose .codeguard.toml says `audit = true`, CODEGUARD_AUDIT_DB a "
+        f"temporary file; {HOOK_OFF}: another repo whose .codeguard.toml says `audit = false`. "
+        f"Each command is a group per round (on, off and `python -c pass` in a shuffled order); "
         f"{rounds} timed rounds after 1 warm-up (and one destructive call per repo before, "
         "which writes the fast path's gate file). Ratios: medians of per-round ratios "
         "(min-max).",
         "",
-        "| command | audit on ms | audit off ms | python ms | on / off (paired) | "
-        "on x python | off x python | answer on / off |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    on, off, floor = runs[HOOK_ON], runs[HOOK_OFF], runs[FLOOR]
-    for cmd in groups:
-        answer = " / ".join(
-            "/".join(sorted(answers[(cmd, label)])) or "failed" for label in (HOOK_ON, HOOK_OFF)
-        )
-        lines.append(
-            f"| {code(cmd)} | {spread(on.values(cmd))} | {spread(off.values(cmd))} | "
-            f"{spread(floor.values(cmd))} | {bench.ratio_cell(paired(on, off, cmd))} | "
-            f"{bench.ratio_cell(paired(on, floor, cmd))} | "
-            f"{bench.ratio_cell(paired(off, floor, cmd))} | {answer} |"
-        )
-    fails = [f"{label} ({len(r.failures)})" for label, r in runs.items() if r.failures]
-    lines += [
-        "",
+        *table,
         f"Written with audit on, over {calls} calls of each command (+1 gate-writing "
         f"destructive call, so {calls + 1} destructive in all): {written['block']} blocked "
         f"runs in the log, {written['pass']} passing runs in the log, {written['spooled']} "
@@ -800,8 +743,59 @@ def hooks_section(
         + f". With audit off: {len(off_logs)} log files in the repo.",
         "",
     ]
-    if fails:
-        lines += ["**Failed runs** (first error on stderr): " + "; ".join(fails), ""]
+    return lines, failed
+
+
+def otel_section(
+    root: Path, env: dict[str, str], rounds: int, rng: random.Random
+) -> tuple[list[str], bool]:
+    """The agent gate exporting to an OTLP/HTTP receiver on 127.0.0.1, and not exporting."""
+    sys.path.insert(0, str(ROOT))
+    from tests.otlp_receiver import OTLPReceiver
+
+    receiver = OTLPReceiver().start()
+    try:
+        on_repo = make_repo(root / "hook-otel-on", "")
+        off_repo = make_repo(root / "hook-otel-off", "")
+        exporting = {
+            **env,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint,
+            "CODEGUARD_AUDIT_DB": str(root / "otel-on" / "audit.db"),
+        }
+        quiet = {**env, "CODEGUARD_AUDIT_DB": str(root / "otel-off" / "audit.db")}
+        on, off = Variant(OTEL_ON, on_repo, exporting), Variant(OTEL_OFF, off_repo, quiet)
+        runs = gate_runs(on, off, env, rounds, rng, "otel")
+        # the hook exports from a detached process: give the last ones time to arrive
+        blocked = rounds + 2  # the gate-writing call, the warm-up round, the timed rounds
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            spans = receiver.spans()
+            if sum(s["attrs"].get("codeguard.verdict") == "block" for s in spans) >= blocked:
+                break
+            time.sleep(0.1)
+    finally:
+        receiver.stop()
+    table, failed = gate_table(runs, OTEL_ON, OTEL_OFF)
+    by_verdict: dict[str, int] = {}
+    for span in spans:
+        if span["name"] == "codeguard.run":
+            verdict = str(span["attrs"].get("codeguard.verdict"))
+            by_verdict[verdict] = by_verdict.get(verdict, 0) + 1
+    calls = rounds + 1
+    lines = [
+        "### OpenTelemetry export: the agent gate exporting and not",
+        "",
+        f"As above, both repos auditing; {OTEL_ON}: OTEL_EXPORTER_OTLP_ENDPOINT points at an "
+        "OTLP/HTTP receiver on 127.0.0.1 (tests/otlp_receiver.py, decoding what it gets), "
+        f"{OTEL_OFF}: unset. {rounds} timed rounds after 1 warm-up.",
+        "",
+        *table,
+        f"Received over {calls} calls of each command (+1 gate-writing destructive call): "
+        + ", ".join(f"{n} `{v}` run spans" for v, n in sorted(by_verdict.items()))
+        + ". The routine command is answered by the fast path, which spools it; its spans "
+        "leave with the next full run (the destructive one here).",
+        "",
+    ]
     return lines, failed
 
 
@@ -882,7 +876,9 @@ def record_section(
     rows = []
     try:
         for name, path in targets:
-            config = Config(root=str(root), audit_path=str(path))
+            # no size bound: the largest log is over the default one, and this measures
+            # recording, not pruning
+            config = Config(root=str(root), audit_path=str(path), audit_max_mb=0)
             reports = [sample_report(i, rng) for i in range(2 * samples + 20)]
             with AuditLog(path) as opened:
                 for r in reports[:10]:  # warm-up
@@ -1155,6 +1151,7 @@ def measure(quick: bool = False, seed: int = SEED, keep: bool = False) -> tuple[
         stats_lines, built, stats_failed = stats_section(root, env, sizes, rng, seed)
         rounds = QUICK_HOOK_ROUNDS if quick else HOOK_ROUNDS
         hook_lines, hooks_failed = hooks_section(root, env, rounds, rng)
+        otel_lines, otel_failed = otel_section(root, env, rounds, rng)
         samples = QUICK_RECORD_SAMPLES if quick else RECORD_SAMPLES
         hook_lines += record_section(root, env, built[-1] if built else None, samples, seed)
         per_process = QUICK_WRITER_RUNS if quick else WRITER_RUNS
@@ -1178,8 +1175,8 @@ def measure(quick: bool = False, seed: int = SEED, keep: bool = False) -> tuple[
         f"{bench.load_average()}; {time.perf_counter() - started:.0f} s in all",
         "",
     ]
-    lines = head + stats_lines + hook_lines + writer_lines
-    return lines, stats_failed or hooks_failed or lost
+    lines = head + stats_lines + hook_lines + otel_lines + writer_lines
+    return lines, stats_failed or hooks_failed or otel_failed or lost
 
 
 def section(quick: bool = False) -> list[str]:

@@ -197,6 +197,8 @@ class Config:
     audit: bool = True
     audit_path: str = ""
     audit_retention_days: int = 90
+    # a bound on the log's size: the oldest runs go first (0: none)
+    audit_max_mb: int = 256
     root: str = "."
     source: str = ""
 
@@ -344,6 +346,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, str, Any], Any]]] = {
     "audit": ("audit", _bool),
     "audit-path": ("audit_path", _str),
     "audit-retention-days": ("audit_retention_days", _int),
+    "audit-max-mb": ("audit_max_mb", _count),
 }
 
 

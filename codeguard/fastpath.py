@@ -27,6 +27,7 @@ import sys
 import time
 
 from codeguard import __version__
+from codeguard import otelenv
 
 GATE_SCHEMA = 3  # 2: "secrets"; 3: "audit"
 # Commands that run other code, or whose meaning depends on what they read: the full
@@ -322,6 +323,8 @@ def clean_command(command: str, cwd: str, surface: str = "hook") -> bool:
     gate = _load_gate(project_root(cwd))
     if gate is None or not _clean(command, gate):
         return False
+    if not gate.get("audit") and otelenv.configured():
+        return False  # no spool to carry the run to OpenTelemetry: the full path exports it
     spool(gate, surface)
     return True
 
@@ -364,10 +367,8 @@ def try_fast(argv: list[str]) -> int | None:
         return None
     command, fmt = parsed
     started = time.perf_counter()
-    gate = _load_gate(project_root(os.getcwd()))
-    if gate is None or not _clean(command, gate):
+    if not clean_command(command, os.getcwd(), "cli"):
         return None
-    spool(gate, "cli")
     sys.stdout.write(pass_report(fmt, (time.perf_counter() - started) * 1000))
     sys.stdout.flush()
     return 0

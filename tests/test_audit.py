@@ -214,3 +214,29 @@ def test_the_html_renders_in_chromium_with_charts_and_no_console_errors(tmp_path
     assert console == ""
     assert '<table id="rules">' in dom and "CG102" in dom
     assert dom.count("<polyline") >= 1
+
+
+def test_the_size_bound_drops_the_oldest_runs_first(tmp_path: Path) -> None:
+    db = tmp_path / "audit.db"
+    with AuditLog(db) as log:
+        for i in range(600):
+            finding = Finding(
+                rule_id="CG101", name="demo", stage="destructive", severity=Severity.ERROR,
+                message="m" * 2000, path="a.sh", start=Position(1, 1), fingerprint=f"fp{i}",
+                blocking=True,
+            )  # fmt: skip
+            report = Report(verdict="block", findings=(finding,), run_id=f"r{i:04d}")
+            log.record(report, surface="cli", source="x", config_hash="h")
+        before = log.used_bytes()
+        assert before > 1024 * 1024
+        deleted = log.prune(retention_days=90, max_mb=1)
+        assert deleted > 0
+        assert log.used_bytes() <= 1024 * 1024
+        kept = [r for (r,) in log.db.execute("SELECT id FROM runs ORDER BY id")]
+        assert kept == [f"r{i:04d}" for i in range(600 - len(kept), 600)]  # the newest stay
+        orphans = log.db.execute(
+            "SELECT count(*) FROM findings WHERE run_id NOT IN (SELECT id FROM runs)"
+        ).fetchone()[0]
+        assert orphans == 0
+        assert log.prune(retention_days=90, max_mb=1) == 0  # under the bound now
+        assert log.prune(retention_days=90, max_mb=0) == 0  # 0: no bound

@@ -10,7 +10,10 @@ import pytest
 
 from tests.conftest import EXAMPLES
 
-HEAVY = ("libcst", "bandit", "openai", "github", "git", "jsonschema", "yaml", "unidiff", "rich")
+HEAVY = (
+    "libcst", "bandit", "openai", "github", "git", "jsonschema", "yaml", "unidiff", "rich",
+    "opentelemetry",
+)  # fmt: skip
 
 PROBE = """
 import contextlib, io, json, sys

@@ -36,17 +36,30 @@ def location(config: Config, env: Mapping[str, str] | None = None) -> Path | Non
 
 
 def record(config: Config, report: Report, surface: str, source: str) -> None:
-    """Best effort: a failure is a note on stderr, never a changed verdict."""
-    path = location(config)
-    if path is None:
-        return
-    try:
-        from codeguard.audit.store import AuditLog
+    """Record the run in the audit log and export it to OpenTelemetry when configured.
+    Best effort: a failure is a note on stderr, never a changed verdict."""
+    from codeguard import telemetry
 
-        with AuditLog(path) as log:
-            log.record(report, surface=surface, source=source, config_hash=config.digest)
-            log.prune(config.audit_retention_days)
-    except Exception as exc:
-        print(
-            f"codeguard: note: audit log not written ({type(exc).__name__}: {exc})", file=sys.stderr
-        )
+    path = location(config)
+    ingested: list[tuple[str, float, str, str, str]] = []
+    if path is not None:
+        try:
+            from codeguard.audit.store import AuditLog
+
+            with AuditLog(path) as log:
+                log.record(report, surface=surface, source=source, config_hash=config.digest)
+                log.prune(config.audit_retention_days, config.audit_max_mb)
+                ingested = log.ingested
+        except Exception as exc:
+            print(
+                f"codeguard: note: audit log not written ({type(exc).__name__}: {exc})",
+                file=sys.stderr,
+            )
+    telemetry.export(
+        report,
+        surface=surface,
+        source=source,
+        config_hash=config.digest,
+        spooled=ingested,
+        detach=surface.startswith("hook:"),  # an agent waits for the answer, not for this
+    )

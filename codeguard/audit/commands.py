@@ -37,7 +37,12 @@ def _open(args: argparse.Namespace) -> AuditLog:
         raise UsageError("auditing is off (audit = false in the config)")
     if not path.exists():
         raise InputError(f"no audit log yet at {path}: scan something first")
-    return AuditLog(path)
+    log = AuditLog(path)
+    if log.ingested:  # clean fast-path runs this read took from the spool
+        from codeguard import telemetry
+
+        telemetry.export(None, spooled=log.ingested)
+    return log
 
 
 def stats(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ is one transaction, so a run is recorded whole or not at all.
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
 import time
@@ -98,6 +99,8 @@ class AuditLog:
                 time.sleep(0.01)
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute("PRAGMA foreign_keys = ON")
+        # runs taken from the fast path's spool by this connection (for OpenTelemetry)
+        self.ingested: list[tuple[str, float, str, str, str]] = []
         self._migrate()
         self._ingest_spool()
 
@@ -168,6 +171,7 @@ class AuditLog:
                 os.replace(taken, spool)  # keep the runs for the next attempt
             raise
         taken.unlink(missing_ok=True)
+        self.ingested += [(r[0], r[1], r[2], r[3], r[5]) for r in rows]
 
     def record(self, report: Report, *, surface: str, source: str, config_hash: str) -> None:
         now = time.time()
@@ -219,23 +223,46 @@ class AuditLog:
             self.db.execute("ROLLBACK")
             raise
 
-    def prune(self, retention_days: int, now: float | None = None) -> int:
-        """Delete runs older than the retention, at most once a day; returns runs deleted."""
+    def used_bytes(self) -> int:
+        """Bytes in use (the file keeps pages freed by deletes for reuse)."""
+        pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+        free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
+        return int((pages - free) * self.db.execute("PRAGMA page_size").fetchone()[0])
+
+    def prune(self, retention_days: int, max_mb: int = 0, now: float | None = None) -> int:
+        """Delete runs older than the retention (checked at most once a day), then the
+        oldest runs while the log uses more than `max_mb` (0: no bound), down to 90% of
+        it; returns the runs deleted."""
         now = time.time() if now is None else now
+        deleted = 0
         row = self.db.execute("SELECT value FROM meta WHERE key = 'pruned'").fetchone()
-        if row is not None and now - float(row[0]) < PRUNE_EVERY_S:
-            return 0
-        cutoff = now - retention_days * 86400
+        if row is None or now - float(row[0]) >= PRUNE_EVERY_S:
+            cutoff = now - retention_days * 86400
+            deleted += self._delete("SELECT id FROM runs WHERE time < ?", (cutoff,), now)
+        limit = max_mb * 1024 * 1024
+        used = self.used_bytes() if limit else 0
+        if limit and used > limit:
+            runs = self.db.execute("SELECT count(*) FROM runs").fetchone()[0]
+            excess = math.ceil((used - 0.9 * limit) / max(used / max(runs, 1), 1))
+            deleted += self._delete(
+                "SELECT id FROM runs ORDER BY time LIMIT ?", (max(excess, 1),), None
+            )
+        return deleted
+
+    def _delete(self, select: str, args: tuple[float, ...], pruned_at: float | None) -> int:
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            old = [r[0] for r in self.db.execute("SELECT id FROM runs WHERE time < ?", (cutoff,))]
+            old = [r[0] for r in self.db.execute(select, args)]
             for start in range(0, len(old), 500):
                 chunk = old[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 self.db.execute(f"DELETE FROM findings WHERE run_id IN ({marks})", chunk)  # noqa: S608
                 self.db.execute(f"DELETE FROM traces WHERE run_id IN ({marks})", chunk)  # noqa: S608
                 self.db.execute(f"DELETE FROM runs WHERE id IN ({marks})", chunk)  # noqa: S608
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(now),))
+            if pruned_at is not None:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('pruned', ?)", (str(pruned_at),)
+                )
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
