@@ -163,12 +163,24 @@ def _parser() -> argparse.ArgumentParser:
         "--drift-z", type=float, default=3.0, help="|z| that counts as drift (default 3.0)"
     )
     st.add_argument("--config", metavar="FILE")
-    fb = sub.add_parser("feedback", help="label a finding (by fingerprint) right or wrong")
-    fb.add_argument("fingerprint", metavar="FINGERPRINT")
-    verdict = fb.add_mutually_exclusive_group(required=True)
+    fb = sub.add_parser(
+        "feedback",
+        help="label a finding (by fingerprint) right or wrong, or import 👍/👎 from a PR",
+    )
+    fb.add_argument("fingerprint", metavar="FINGERPRINT", nargs="?")
+    verdict = fb.add_mutually_exclusive_group()
     verdict.add_argument("--true-positive", action="store_true")
     verdict.add_argument("--false-positive", action="store_true")
     fb.add_argument("--note", metavar="TEXT")
+    fb.add_argument(
+        "--from-pr", type=int, metavar="N",
+        help="labels from 👍/👎 on codeguard's review comments of pull request N",
+    )  # fmt: skip
+    fb.add_argument("--repo", metavar="OWNER/NAME", help="with --from-pr ($GITHUB_REPOSITORY)")
+    fb.add_argument(
+        "--bot", metavar="LOGIN",
+        help="whose comments are codeguard's ($CODEGUARD_GITHUB_LOGIN, github-actions[bot])",
+    )  # fmt: skip
     fb.add_argument("--config", metavar="FILE")
     rn = sub.add_parser("runs", help="recent runs from the audit log")
     rn.add_argument("--limit", type=int, default=20)

@@ -157,6 +157,7 @@ STATUS_STATES = ("error", "failure", "pending", "success")
 REVIEW_EVENTS = ("APPROVE", "REQUEST_CHANGES", "COMMENT")
 SIDES = ("LEFT", "RIGHT")
 ACTIONS_BOT = "github-actions[bot]"
+REACTIONS = ("+1", "-1", "laugh", "confused", "heart", "hooray", "rocket", "eyes")
 HUNK_RE = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
 SAME_REPO = ""  # add_pull(head_repo=SAME_REPO): the PR's head branch lives in the base repo
 
@@ -417,6 +418,7 @@ class ReviewComment:
     diff_hunk: str = ""
     created_at: float = 0.0
     updated_at: float = 0.0
+    reactions: list[tuple[int, str, str]] = field(default_factory=list)  # (id, login, content)
 
 
 @dataclass
@@ -478,6 +480,8 @@ class Repo:
     protection: dict[str, dict[str, Any]] = field(default_factory=dict)  # branch -> stored
     rulesets: dict[int, dict[str, Any]] = field(default_factory=dict)  # id -> stored ruleset
     check_apps: dict[str, int] = field(default_factory=dict)  # context -> app that reported it
+    # login -> "admin" | "maintain" | "write" | "triage" | "read" (add_collaborator)
+    collaborators: dict[str, str] = field(default_factory=dict)
 
     def has_branch(self, name: str) -> bool:
         return name == self.default_branch or name in self.branches
@@ -948,6 +952,23 @@ class FakeGitHub:
             self.user_id(user)
             return comment
 
+    def add_reaction(
+        self, comment_id: int, content: str, user: str, repo: str | None = None
+    ) -> None:
+        """A reaction on a review comment, as someone clicking it in the UI."""
+        assert content in REACTIONS, content
+        with self.lock:
+            comment = self._repo(repo).review_comments[comment_id]
+            if all((login, c) != (user, content) for _, login, c in comment.reactions):
+                comment.reactions.append((next(self._ids), user, content))
+            self.user_id(user)
+
+    def add_collaborator(self, login: str, permission: str, repo: str | None = None) -> None:
+        assert permission in ("admin", "maintain", "write", "triage", "read"), permission
+        with self.lock:
+            self._repo(repo).collaborators[login] = permission
+            self.user_id(login)
+
     def fail_next(
         self,
         method: str,
@@ -1249,6 +1270,14 @@ class FakeGitHub:
                 False,
             ),
             ("GET", rf"{r}/pulls/comments/{i}", self._get_review_comment, (), False),
+            ("GET", rf"{r}/pulls/comments/{i}/reactions", self._list_reactions, (), False),
+            (
+                "GET",
+                rf"{r}/collaborators/(?P<login>[^/]+)/permission",
+                self._get_permission,
+                (),
+                False,
+            ),
             (
                 "PATCH",
                 rf"{r}/pulls/comments/{i}",
@@ -2254,6 +2283,39 @@ class FakeGitHub:
 
     def _get_review_comment(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
         return 200, self._review_comment_json(ctx, self._review_comment(ctx)), {}
+
+    def _list_reactions(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        c = self._review_comment(ctx)
+        wanted = ctx.query.get("content")
+        if wanted is not None and wanted not in REACTIONS:
+            raise validation_failed("Reaction", "content", "invalid")
+        items = [
+            {
+                "id": rid,
+                "node_id": f"REA_fake{rid}",
+                "user": self._user(ctx.base, login),
+                "content": content,
+                "created_at": iso(c.created_at),
+            }
+            for rid, login, content in c.reactions
+            if wanted is None or content == wanted
+        ]
+        return (200, *self._page(ctx, items))
+
+    def _get_permission(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
+        """GitHub: admin, write, read or none (maintain reads as write, triage as read);
+        role_name keeps the exact role. A user GitHub does not know is a 404."""
+        login = ctx.groups["login"]
+        if login not in self.users:
+            raise ApiError(404, "Not Found")
+        role = ctx.repo_.collaborators.get(login, "" if ctx.repo_.private else "read")
+        legacy = {"maintain": "write", "triage": "read", "": "none"}.get(role, role)
+        body = {
+            "permission": legacy,
+            "role_name": role or "none",
+            "user": self._user(ctx.base, login),
+        }
+        return 200, body, {}
 
     def _edit_review_comment(self, ctx: Ctx) -> tuple[int, Any, dict[str, str]]:
         c = self._review_comment(ctx)

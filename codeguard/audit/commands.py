@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import sys
 import time
@@ -30,12 +31,12 @@ def seconds(text: str) -> int:
     return int(m.group(1)) * _UNIT[m.group(2)]
 
 
-def _open(args: argparse.Namespace) -> AuditLog:
+def _open(args: argparse.Namespace, create: bool = False) -> AuditLog:
     config = load_config(Path.cwd(), getattr(args, "config", None))
     path = location(config)
     if path is None:
         raise UsageError("auditing is off (audit = false in the config)")
-    if not path.exists():
+    if not path.exists() and not create:
         raise InputError(f"no audit log yet at {path}: scan something first")
     log = AuditLog(path)
     if log.ingested:  # clean fast-path runs this read took from the spool
@@ -100,6 +101,12 @@ def _table(result, since: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def feedback(args: argparse.Namespace) -> int:
+    if args.from_pr is not None:
+        if args.fingerprint or args.true_positive or args.false_positive or args.note:
+            raise UsageError("--from-pr takes its labels from GitHub: give no FINGERPRINT")
+        return _feedback_from_pr(args)
+    if not args.fingerprint or not (args.true_positive or args.false_positive):
+        raise UsageError("give FINGERPRINT and --true-positive or --false-positive, or --from-pr")
     label = "true-positive" if args.true_positive else "false-positive"
     with _open(args) as log:
         try:
@@ -107,6 +114,46 @@ def feedback(args: argparse.Namespace) -> int:
         except LookupError:
             raise InputError(f"no finding with fingerprint {args.fingerprint} in the log") from None
     print(f"codeguard: {args.fingerprint} ({rule}) labelled {label}", file=sys.stderr)
+    return EXIT_PASS
+
+
+def _feedback_from_pr(args: argparse.Namespace) -> int:
+    from codeguard.github import feedback as github_feedback
+    from codeguard.github.publish import DEFAULT_BOT
+
+    env = os.environ
+    token = env.get("GITHUB_TOKEN") or env.get("GH_TOKEN")
+    if not token:
+        raise UsageError("--from-pr: set GITHUB_TOKEN or GH_TOKEN (read access to the PR)")
+    repo = args.repo or env.get("GITHUB_REPOSITORY", "")
+    if not repo:
+        raise UsageError("--from-pr: give --repo OWNER/NAME (or set GITHUB_REPOSITORY)")
+    if args.from_pr < 1:
+        raise UsageError(f"--from-pr {args.from_pr}: expected a pull request number")
+    bot = args.bot or env.get("CODEGUARD_GITHUB_LOGIN") or DEFAULT_BOT
+    api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+    found = github_feedback.collect(api, token, repo, args.from_pr, bot)
+    added = 0
+    with _open(args, create=True) as log:
+        for vote in found.votes:
+            if not log.labelled(vote.fingerprint, vote.label, vote.note):
+                log.label(vote.fingerprint, vote.label, vote.note, vote.rule_id)
+                added += 1
+    counts = {
+        label: sum(v.label == label for v in found.votes)
+        for label in github_feedback.LABELS.values()
+    }
+    print(
+        f"codeguard: {repo}#{args.from_pr}: {found.comments} finding comment(s),"
+        f" {counts['true-positive']} 👍 and {counts['false-positive']} 👎 from writers,"
+        f" {added} new label(s)",
+        file=sys.stderr,
+    )
+    for login, n in sorted(found.ignored.items()):
+        print(
+            f"codeguard: note: {n} reaction(s) by @{login} not counted (no write access)",
+            file=sys.stderr,
+        )
     return EXIT_PASS
 
 

@@ -269,16 +269,27 @@ class AuditLog:
             raise
         return len(old)
 
-    def label(self, fingerprint: str, label: str, note: str) -> str:
-        """Store a label for a finding; returns its rule id (LookupError if unknown)."""
+    def label(self, fingerprint: str, label: str, note: str, rule_id: str = "") -> str:
+        """Store a label for a finding; returns its rule id. The rule comes from the log,
+        else from `rule_id` (a finding seen elsewhere: a PR gate's); LookupError if
+        neither knows it."""
         row = self.db.execute(
             "SELECT rule_id FROM findings WHERE fingerprint = ? ORDER BY time DESC LIMIT 1",
             (fingerprint,),
         ).fetchone()
-        if row is None:
+        rule = str(row[0]) if row is not None else rule_id
+        if not rule:
             raise LookupError(fingerprint)
         self.db.execute(
             "INSERT INTO labels VALUES (?, ?, ?, ?, ?)",
-            (fingerprint, row[0], label, note, time.time()),
+            (fingerprint, rule, label, note, time.time()),
         )
-        return str(row[0])
+        return rule
+
+    def labelled(self, fingerprint: str, label: str, note: str) -> bool:
+        """Whether this exact label is stored (an import run twice adds nothing)."""
+        row = self.db.execute(
+            "SELECT 1 FROM labels WHERE fingerprint = ? AND label = ? AND note = ? LIMIT 1",
+            (fingerprint, label, note),
+        ).fetchone()
+        return row is not None

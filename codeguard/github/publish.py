@@ -75,14 +75,18 @@ class _Budget:
 
 
 def client(actions: Actions) -> Any:
+    return client_for(actions.api_url, actions.token)
+
+
+def client_for(api_url: str, token: str) -> Any:
     from github import Auth
     from github import Github
     from github import GithubRetry
 
     write_gap = float(os.environ.get("CODEGUARD_GITHUB_WRITE_INTERVAL", "1.0"))
     return Github(
-        base_url=actions.api_url,
-        auth=Auth.Token(actions.token),
+        base_url=api_url,
+        auth=Auth.Token(token),
         per_page=100,
         timeout=30,
         # GitHub's secondary limits: honour retry-after / x-ratelimit-reset, back off,
@@ -272,7 +276,9 @@ def _comment_body(f: Finding) -> str:
         f"{icon} **codeguard {code(f.rule_id)} {escape(f.name)}** ({verdict})\n\n"
         f"{escape(f.message)}\n\n"
         f"<sub>If it is intended, a maintainer can add `# codeguard: ignore[{f.rule_id}]"
-        f" <reason>` on the line.</sub>\n{marker(f.fingerprint)}"
+        f" <reason>` on the line. React 👍 if this finding is right, 👎 if it is wrong:"
+        f" `codeguard feedback --from-pr` turns them into precision per rule.</sub>\n"
+        f"{marker(f.fingerprint)}"
     )
     return _cut(body, MAX_BODY - 100)
 
