@@ -93,6 +93,7 @@ def test_extends_cycle_is_an_error(tmp_path: Path) -> None:
         ('[llm]\non-error = "ignore"\n', "llm.on-error: expected one of block, warn"),
         ("[llm]\ntimeout = -1\n", "llm.timeout: expected a positive number"),
         ("preview = 1\n", "preview: expected true or false"),
+        ("audit-max-mb = -1\n", "audit-max-mb: expected a whole number, 0 or more"),
         ('extends = "missing.toml"\n', "missing.toml: no such config file"),
         ("fail-on = \n", "invalid TOML"),
     ],
@@ -126,3 +127,10 @@ def test_cli_flags_override_the_file(repo: Path) -> None:
     assert run_cli("scan", "--command", "rm -rf /", cwd=repo).code == 0
     assert run_cli("scan", "--command", "rm -rf /", "--ignore", "", cwd=repo).code == 1
     assert run_cli("scan", "--command", "rm -rf /", "--select", "CG102", cwd=repo).code == 1
+
+
+def test_audit_bounds_default_and_zero_means_none(tmp_path: Path) -> None:
+    assert load_config(tmp_path).audit_max_mb == 256
+    (tmp_path / ".codeguard.toml").write_text("audit-max-mb = 0\naudit-retention-days = 7\n")
+    config = load_config(tmp_path)
+    assert (config.audit_max_mb, config.audit_retention_days) == (0, 7)
