@@ -124,11 +124,12 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
-from http.server import BaseHTTPRequestHandler
-from http.server import ThreadingHTTPServer
 from typing import Any
 from typing import ClassVar
 from typing import NamedTuple
+
+from tests.local_server import LocalServer
+from tests.local_server import QuietHandler
 
 DOCS = "https://docs.github.com/rest"
 GHE_PREFIX = "/api/v3"
@@ -666,7 +667,7 @@ def render_diff(files: list[PullFile]) -> str:
 # --------------------------------------------------------------------------- the fake
 
 
-class FakeGitHub:
+class FakeGitHub(LocalServer):
     """A fake GitHub REST API on 127.0.0.1 (see the module docstring). Use as a context manager
     or call start()/stop()."""
 
@@ -704,12 +705,9 @@ class FakeGitHub:
         self._routes = self._make_routes()
         fake = self
 
-        class _Handler(BaseHTTPRequestHandler):
+        class _Handler(QuietHandler):
             protocol_version = "HTTP/1.1"
             disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms stall
-
-            def log_message(self, *args: object) -> None:
-                pass
 
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
@@ -729,36 +727,17 @@ class FakeGitHub:
 
             do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _serve
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
+        super().__init__(_Handler, poll_interval=0.05)
 
-    # ---- lifecycle
+    # ---- lifecycle (start, stop, with: LocalServer)
 
     @property
     def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        return self.origin
 
     @property
     def enterprise_url(self) -> str:
         return self.url + GHE_PREFIX
-
-    def start(self) -> FakeGitHub:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def __enter__(self) -> FakeGitHub:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # ---- seeding
 
