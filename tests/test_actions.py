@@ -130,16 +130,16 @@ def _lint_env() -> dict[str, str]:
     return env
 
 
+def _run_actionlint(actionlint: str, cwd: Path, *files: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [actionlint, "-no-color", "-oneline", *files],
+        cwd=cwd, env=_lint_env(), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 def test_actionlint_passes_every_workflow(actionlint: str) -> None:
     files = [str(p.relative_to(ROOT)) for p in WORKFLOWS]
-    result = subprocess.run(
-        [actionlint, "-no-color", "-oneline", *files],
-        cwd=ROOT,
-        env=_lint_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _run_actionlint(actionlint, ROOT, *files)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
@@ -153,14 +153,7 @@ def test_actionlint_is_really_checking(actionlint: str, tmp_path: Path) -> None:
     bad = bad.replace("TITLE", "${{ github.event.pull_request.title }}")
     bad = bad.replace("uses: ./\n        with:\n", "uses: ./\n        with:\n          nosuch: 1\n")
     (tmp_path / ".github" / "workflows" / "c.yml").write_text(bad, encoding="utf-8")
-    result = subprocess.run(
-        [actionlint, "-no-color", "-oneline"],
-        cwd=tmp_path,
-        env=_lint_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _run_actionlint(actionlint, tmp_path)
     assert result.returncode == 1
     assert "github.event.pull_request.title" in result.stdout
     assert 'input "nosuch" is not defined' in result.stdout
@@ -205,14 +198,7 @@ def test_actionlint_checks_the_action_steps_as_a_reusable_workflow(
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     path = tmp_path / ".github" / "workflows" / "action-steps.yml"
     path.write_text(yaml.dump(workflow, Dumper=_LiteralDumper, sort_keys=False), "utf-8")
-    result = subprocess.run(
-        [actionlint, "-no-color", "-oneline"],
-        cwd=tmp_path,
-        env=_lint_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _run_actionlint(actionlint, tmp_path)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
 
 
