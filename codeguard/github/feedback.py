@@ -12,7 +12,6 @@ the comment's heading.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field
 from typing import Any
@@ -46,6 +45,7 @@ def collect(api_url: str, token: str, repo_name: str, number: int, bot: str) -> 
     """Every 👍/👎 by a writer on codeguard's review comments of pull request `number`."""
     from github import GithubException
 
+    from codeguard.github.publish import api_message
     from codeguard.github.publish import client_for
 
     if not REPO.fullmatch(repo_name):
@@ -82,7 +82,7 @@ def collect(api_url: str, token: str, repo_name: str, number: int, bot: str) -> 
     except GithubException as exc:
         raise InputError(
             f"GitHub answered {exc.status} reading {repo_name}#{number}'s comments"
-            f" ({_message(exc.data)})"
+            f" ({api_message(exc)})"
         ) from None
     return out
 
@@ -94,9 +94,3 @@ def _can_write(repo: Any, login: str) -> bool:
         return str(repo.get_collaborator_permission(login)) in WRITERS
     except GithubException:
         return False  # unknown to GitHub, or not ours to ask: not counted
-
-
-def _message(data: object) -> str:
-    if isinstance(data, Mapping) and isinstance(data.get("message"), str):
-        return " ".join(data["message"].split())[:200]
-    return "no message"

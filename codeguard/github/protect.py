@@ -32,6 +32,7 @@ from typing import Any
 from codeguard.errors import EXIT_PASS
 from codeguard.errors import InputError
 from codeguard.errors import UsageError
+from codeguard.github.publish import api_message
 
 if TYPE_CHECKING:
     from github import Github
@@ -183,15 +184,8 @@ def _client(api_url: str, token: str) -> Github:
     )
 
 
-def _message(exc: GithubException) -> str:
-    data = exc.data
-    if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return " ".join(data["message"].split())[:300]
-    return type(exc).__name__
-
-
 def _explain(exc: GithubException, step: _Step, repo: str, branch: str, who: str) -> InputError:
-    status, message = exc.status, _message(exc)
+    status, message = exc.status, api_message(exc)
     answer = f"{status} {message}"
     if status == 401:
         return InputError(f"GitHub rejected {who} ({answer})")
@@ -236,7 +230,7 @@ def _classic(
     try:
         current = dict(branch.get_protection().raw_data)
     except GithubException as exc:
-        if exc.status != 404 or _message(exc) != "Branch not protected":
+        if exc.status != 404 or api_message(exc) != "Branch not protected":
             raise
         current = None
     if current is None:

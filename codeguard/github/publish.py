@@ -132,7 +132,7 @@ def publish(
         if len(elsewhere) and not out.check_run:
             out.notes.append(f"{len(elsewhere)} finding(s) outside the diff: see the job summary")
     except GithubException as exc:
-        out.notes.append(f"GitHub answered {exc.status}: {_message(exc)}")
+        out.notes.append(f"GitHub answered {exc.status}: {api_message(exc)}")
     except RequestException as exc:  # retries ran out on 5xx, or the network failed
         out.notes.append(f"GitHub could not be reached: {type(exc).__name__}")
     out.requests = budget.used
@@ -141,10 +141,11 @@ def publish(
     return out
 
 
-def _message(exc: Any) -> str:
+def api_message(exc: Any) -> str:
+    """GitHub's own words for a refused request, on one line (the class name if none)."""
     data = getattr(exc, "data", None)
     if isinstance(data, dict) and isinstance(data.get("message"), str):
-        return " ".join(data["message"].split())[:200]
+        return " ".join(data["message"].split())[:300]
     return type(exc).__name__
 
 
@@ -236,7 +237,7 @@ def _check_run(
         return True
     except GithubException as exc:
         if exc.status in (403, 404):
-            out.notes.append(f"no check run ({_message(exc)}); a commit status instead")
+            out.notes.append(f"no check run ({api_message(exc)}); a commit status instead")
             return False
         raise
 
@@ -256,7 +257,7 @@ def _status(repo: Any, actions: Actions, report: Report, budget: _Budget, out: O
         )
         return True
     except GithubException as exc:
-        out.notes.append(f"no commit status either ({_message(exc)})")
+        out.notes.append(f"no commit status either ({api_message(exc)})")
         return False
 
 
