@@ -183,7 +183,10 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     fb.add_argument("--config", metavar="FILE")
     rn = sub.add_parser("runs", help="recent runs from the audit log")
-    rn.add_argument("--limit", type=int, default=20)
+    rn.add_argument("--limit", type=int, default=20, help="at most N runs, newest first")
+    rn.add_argument("--since", help="only runs in this window: 7d, 12h, 90m")
+    rn.add_argument("--verdict", choices=("block", "warn", "pass", "error"))
+    rn.add_argument("--surface", help="cli, apply, github-pr, hook:claude-code, ...")
     rn.add_argument("--config", metavar="FILE")
     tr = sub.add_parser("trace", help="one run: what was scanned, what decided, what the LLM saw")
     tr.add_argument("run_id", metavar="RUN_ID", help="a run id or a unique prefix of one")

@@ -152,6 +152,14 @@ def test_runs_and_trace_show_what_decided(tmp_path: Path) -> None:
     shown = run_cli("trace", run_id[:10], cwd=tmp_path, env=env)
     assert shown.code == 0
     assert "decided by: destructive" in shown.out and "CG201" in shown.out
+    run_cli("scan", "--command", "ls -la", cwd=tmp_path, env={**env, "CODEGUARD_NO_FASTPATH": "1"})
+    blocked = run_cli("runs", "--since", "7d", "--verdict", "block", cwd=tmp_path, env=env)
+    assert [line.split()[0] for line in blocked.out.splitlines()] == [run_id]
+    passed = run_cli("runs", "--verdict", "pass", "--surface", "cli", cwd=tmp_path, env=env)
+    assert len(passed.out.splitlines()) == 1 and run_id not in passed.out
+    assert run_cli("runs", "--surface", "hook:codex", cwd=tmp_path, env=env).out == ""
+    bad = run_cli("runs", "--since", "a week", cwd=tmp_path, env=env)
+    assert bad.code == 2 and "--since 'a week'" in bad.err
 
 
 def test_stats_html_is_self_contained(tmp_path: Path) -> None:

@@ -158,13 +158,17 @@ def _feedback_from_pr(args: argparse.Namespace) -> int:
 
 
 def runs(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError(f"--limit {args.limit}: expected 1 or more")
+    since = time.time() - seconds(args.since) if args.since else 0.0
     with _open(args) as log:
         rows = log.db.execute(
             "SELECT r.id, r.time, r.surface, r.source, r.verdict,"
             " (SELECT count(*) FROM findings f WHERE f.run_id = r.id),"
             " (SELECT count(*) FROM traces t WHERE t.run_id = r.id)"
-            " FROM runs r ORDER BY r.time DESC LIMIT ?",
-            (args.limit,),
+            " FROM runs r WHERE r.time >= ? AND (? IS NULL OR r.verdict = ?)"
+            " AND (? IS NULL OR r.surface = ?) ORDER BY r.time DESC LIMIT ?",
+            (since, args.verdict, args.verdict, args.surface, args.surface, args.limit),
         ).fetchall()
     for run_id, at, surface, source, verdict, findings, traces in rows:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
