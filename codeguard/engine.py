@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 # Words without which no python-call rule can match a file: a callee's last segment must
 # appear in the text unless the name is built at run time, which needs one of these.
 # Files with none of them skip the Python analysis entirely.
+# stands for `callee: ["*"]` among the names calls are filtered by: a call given **kwargs
+ANY_CALLEE_WITH_KWARGS = "**"
 DYNAMIC_WORDS = frozenset(
     {
         "getattr",
@@ -63,6 +65,8 @@ class Trigger:
         self.words = frozenset(words) | DYNAMIC_WORDS
 
     def search(self, text: str) -> bool:
+        if ANY_CALLEE_WITH_KWARGS in self.words and "**" in text:
+            return True
         return not self.words.isdisjoint(self._IDENTIFIER.findall(text))
 
 
@@ -399,6 +403,11 @@ def run_rules(ctx: Context) -> list[Finding]:
             by_kind.setdefault(kind, []).append(rule)
     specs = [s for r in by_kind.get("python-call", ()) for s in r.python]
     call_words = {c.rsplit(".", 1)[-1] for s in specs for c in s.callees}
+    # `callee: ["*"]` has no name to look for; every such spec wants `**kwargs` today, so
+    # that is what makes a call (and a text) worth resolving
+    if "*" in call_words:
+        call_words.discard("*")
+        call_words.add(ANY_CALLEE_WITH_KWARGS)
     call_words |= {m for s in specs for m in s.methods}
     if by_kind.get("shell") or by_kind.get("sql"):
         from codeguard.analyze.pyembed import ARGV_CALLS

@@ -169,6 +169,9 @@ def _predicate(where: str, key: str, raw: dict[str, Any]) -> ArgPredicate:
 
 def _pycall(where: str, n: int, spec: dict[str, Any]) -> PyCall:
     key = f"match.python-call[{n}]"
+    if "*" in spec.get("callee", []) and spec.get("kwargs") != "tainted":
+        # a call with no name to look for is found by its `**kwargs` (engine.run_rules)
+        raise RuleError(f'{where}: {key}: callee "*" needs kwargs: tainted')
     return PyCall(
         callees=tuple(spec.get("callee", [])),
         methods=tuple(spec.get("method", [])),

@@ -71,6 +71,10 @@ def test_a_valid_user_rule_loads(tmp_path: Path) -> None:
             ("id: CG950\n", "id: CG950\n  bad: [indent\n"),
             r"CG950-curl-pipe-shell.yaml:\d+: invalid YAML",
         ),
+        (
+            ("  regex:\n", '  python-call:\n    - callee: ["*"]\n  regex:\n'),
+            r'match.python-call\[0\]: callee "\*" needs kwargs: tainted',
+        ),
     ],
 )
 def test_invalid_rules_name_file_key_and_line(

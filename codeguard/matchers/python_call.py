@@ -49,8 +49,12 @@ def calls(unit: Unit, words: frozenset[str] | None = None) -> Iterator[Call]:
     them (directly, through an alias, or built at run time) are resolved at all."""
     resolver: Resolver = unit.resolver
     aliases = resolver.aliases() if words is not None else {}
+    # "**": a rule with `callee: ["*"]` wants any call given **kwargs (engine.run_rules)
+    any_with_kwargs = words is not None and "**" in words
     for node, scope in resolver.call_sites:
-        if words is not None:
+        if any_with_kwargs and any(k.arg is None for k in node.keywords):
+            pass
+        elif words is not None:
             func = node.func
             last = (
                 func.id
@@ -182,6 +186,11 @@ _SQL = re.compile(
 )
 
 
+# what a schema let through (pydantic's dump, a Django form's or DRF serializer's
+# validated data): its fields were chosen by the schema, not by the client
+SCHEMA_FILTERED = re.compile(r"\.(?:model_dump|dict|cleaned_data|validated_data)\b")
+
+
 def matches(c: Call, spec: PyCall) -> bool:
     """Whether a call is one the pattern names (by qualified name or method name)."""
     if c.names & set(spec.callees) or "*" in spec.callees:
@@ -242,7 +251,9 @@ def fires(c: Call, spec: PyCall, paths: Paths) -> bool:
     if any(holds(c, p, paths) for p in spec.unless):
         return False
     if spec.kwargs_tainted and not any(
-        k.arg is None and any(is_tainted(v) for v in c.unit.resolver.values(k.value, c.scope))
+        k.arg is None
+        and not SCHEMA_FILTERED.search(c.unit.segment(k.value))
+        and any(is_tainted(v) for v in c.unit.resolver.values(k.value, c.scope))
         for k in c.node.keywords
     ):
         return False
@@ -284,6 +295,8 @@ def callee_name(c: Call, spec: PyCall) -> str:
     if matched:  # several candidates (a name guessed for a fragment): show it as written
         return c.unit.segment(c.node.func)
     func = c.node.func
+    if isinstance(func, ast.Name) and func.id != CUT_CALL:
+        return func.id  # `callee: ["*"]`: the name as written (`User(**payload)`)
     return c.unit.segment(func) if isinstance(func, ast.Attribute) else "call"
 
 
