@@ -226,6 +226,8 @@ def _clean(text: str, gate: dict[str, object]) -> bool:
     from codeguard.matchers.shell import Paths
     from codeguard.matchers.shell import ShellPattern
 
+    if re.search(r"[^\x20-\x7e\t\n]", text):
+        return False  # a character a reader may not see (CG802): the full pipeline judges it
     if gate.get("secrets", True):
         from codeguard.analyze.secrets import might_contain_secret
 

@@ -33,6 +33,10 @@ def render_rule(rule: Rule, heading: str = "##") -> str:
         out.append(f"{sub} {title}\n")
         for ex in examples:
             code = ex.code if title == "Flagged" else split_markers(ex.code)[0]
+            # a terminal or a text reader would act on a raw control character
+            code = "".join(
+                f"\\x{ord(c):02x}" if ord(c) < 0x20 and c not in "\t\n" else c for c in code
+            )
             label = f"`{ex.path}`:\n\n" if ex.path != "example.py" else ""
             out.append(label + _fence(code, ex.path))
     return "\n".join(out).rstrip() + "\n"

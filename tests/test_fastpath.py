@@ -47,7 +47,7 @@ WORDS = st.sampled_from(
      "nice", "env", "ls", "cat", "echo", "aws", "s3", "--recursive", "s3://b", "helm",
      "uninstall", "-n", "production", "cd", "..", "'rm'", '"/etc"', "r''m", "mysql",
      "-pVq7mZ2pL9xQ", "https://bob:Vq7mZ2pL9xQ@github.com/acme/app.git", "curl", "-u",
-     "bob:Vq7mZ2pL9xQ"]
+     "bob:Vq7mZ2pL9xQ", "l\u200bs", "\u202e", "rm\u2066", "\U000e0041", "caf\u00e9"]
 )  # fmt: skip
 COMMANDS = st.lists(st.lists(WORDS, min_size=1, max_size=7), min_size=1, max_size=3).map(
     lambda parts: " && ".join(" ".join(p) for p in parts)
@@ -213,3 +213,12 @@ def test_a_configured_llm_reviewer_disables_the_fast_path(
 def test_version_without_argparse() -> None:
     result = run_cli("--version")
     assert result.out.strip().startswith("codeguard ")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["ls \u202etxt.exe", "git status\u200b", "echo \U000e0041\U000e0042", "ls\rrm -rf /"],
+)
+def test_hidden_characters_go_to_the_full_pipeline_which_flags_them(command: str) -> None:
+    assert not fastpath._clean(command, _GATE)
+    assert full_verdict(command) != "pass", command

@@ -102,6 +102,15 @@ def test_a_routine_command_gets_silence_not_an_allow(agent: str, repo: Path) -> 
         assert (result.code, result.out) == (0, ""), result.err
 
 
+def test_a_command_that_hides_text_from_its_approver_is_denied(repo: Path) -> None:
+    _hook("claude-code", _payload("claude-code", ROUTINE, repo), repo)  # writes the fast gate
+    for command in ("cat notes.txt\rls -la", "ls \u202etxt.exe"):
+        result = _hook("claude-code", _payload("claude-code", command, repo), repo)
+        assert "CG802" in _denied("claude-code", result.out), command
+    plain = _hook("claude-code", _payload("claude-code", 'git commit -m "café"', repo), repo)
+    assert (plain.code, plain.out) == (0, "")
+
+
 @pytest.mark.parametrize("agent", AGENTS)
 @pytest.mark.parametrize(
     "raw", [b"", b"not json", b"[1, 2]", b'{"tool_name": "Bash", "tool_input": "rm -rf /"}']

@@ -31,7 +31,7 @@ class Span:
 
     start: int
     end: int
-    kind: str  # "tag" | "bidi" | "zero-width" | "invisible" | "steering"
+    kind: str  # "tag" | "bidi" | "zero-width" | "invisible" | "steering" | "control"
     detail: str
 
 

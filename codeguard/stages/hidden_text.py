@@ -7,8 +7,10 @@ both run whether or not an LLM is configured. The LLM view neutralises the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
+from codeguard.analyze.steering import Span
 from codeguard.analyze.steering import invisible
 from codeguard.analyze.steering import steering
 from codeguard.changes import FileChange
@@ -19,7 +21,17 @@ from codeguard.ruleset import Rule
 from codeguard.stage import Context
 
 # Characters that reorder or hide text block; a stray joiner or mark is a warning.
-_SEVERE = {"tag", "bidi"}
+_SEVERE = {"tag", "bidi", "control"}
+# In a command a person approves in a terminal: a carriage return or an escape sequence
+# can overwrite or hide what the shell will run (`rm -rf ~\rls` shows as `ls`)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _terminal_controls(line: str) -> list[Span]:
+    return [
+        Span(m.start(), m.end(), "control", f"the control character U+{ord(m.group()):04X}")
+        for m in _CONTROL.finditer(line)
+    ]
 
 
 def _runs(change: FileChange, whole: bool) -> Iterator[list[int]]:
@@ -42,18 +54,23 @@ def findings(ctx: Context) -> Iterator[Finding]:
         return
     whole = ctx.config.filter in ("file", "all")
     for change in ctx.changes:
-        if change.is_command or not change.has_text:
+        if not change.has_text:
             continue
-        for run in _runs(change, whole):
+        for run in _runs(change, whole or change.is_command):
             lines = [change.lines[n] for n in run]
             if hidden is not None:
                 for n, line in zip(run, lines, strict=True):
-                    for span in invisible(line, first_line=n == 1):
+                    spans = list(invisible(line, first_line=n == 1))
+                    if change.is_command:
+                        spans += _terminal_controls(line)
+                    for span in spans:
                         severity = hidden.severity if span.kind in _SEVERE else Severity.WARNING
                         yield _finding(
                             hidden, change, n, span.start, span.end, span.detail, severity
                         )
-            if directed is not None:
+            # a command is read by the person approving it, not by the LLM reviewer: what
+            # hides its text matters there, what addresses a reviewer does not
+            if directed is not None and not change.is_command:
                 for index, span in steering(lines):
                     n = run[index]
                     yield _finding(directed, change, n, span.start, span.end, span.detail, None)
