@@ -321,6 +321,18 @@ def test_test_paths_lower_heuristic_confidence_only() -> None:
     assert test["password-assignment"] < app["password-assignment"]
 
 
+def test_url_password_on_a_documentation_host() -> None:
+    """example.com hosts carry typed-in fakes (a note); a generated-looking password on one
+    is likely real with its host anonymised (a warning); a real host is confident."""
+    generated = "".join(["Qm", "7x", "Lp", "4Z", "kw", "9R", "t2"])  # 14 distinct characters
+    url = 'broker = "redis://:{pw}@cache.{host}:6379/0"\n'
+    (anonymised,) = find_secrets(url.format(pw=generated, host="prod.example.com"))
+    (typed,) = find_secrets(url.format(pw="swordfish", host="prod.example.com"))
+    (real,) = find_secrets(url.format(pw="swordfish", host="internal.acme.io"))
+    assert anonymised.kind == typed.kind == real.kind == "url-credentials"
+    assert typed.confidence < 0.6 <= anonymised.confidence < 0.8 <= real.confidence
+
+
 def test_lone_begin_line_from_a_diff() -> None:
     (s,) = find_secrets("-----BEGIN OPENSSH PRIVATE KEY-----\n", "id_ed25519")
     assert s.kind == "private-key" and s.confidence <= 0.6

@@ -585,6 +585,18 @@ def _entropy(value: str) -> float:
     return -sum(c / n * log2(c / n) for c in counts.values()) if n else 0.0
 
 
+def _looks_generated(value: str) -> bool:
+    """Long, mixed letters and digits, high entropy: made by a generator, not typed."""
+    return (
+        len(value) >= 12
+        and _entropy(value) >= 3.5
+        and any(c.isdigit() for c in value)
+        and any(c.islower() for c in value)
+        and any(c.isupper() for c in value)
+        and _ascending_run(value) < 4
+    )
+
+
 def _ascending_run(value: str) -> int:
     """Longest run like "123456" or "abcdef": the mark of a typed-in fake."""
     best = run = 1
@@ -988,8 +1000,12 @@ def _url_hits(ctx: _Ctx) -> Iterator[_Hit]:
             continue
         host = host.lower()
         confidence = 0.8
-        if host.startswith(_LOCAL_HOSTS) or host.endswith(_EXAMPLE_HOSTS):
+        if host.startswith(_LOCAL_HOSTS):
             confidence = 0.5
+        elif host.endswith(_EXAMPLE_HOSTS):
+            # documentation hosts carry typed-in fakes; a random-looking password on one
+            # is more often a real one with the host name anonymised
+            confidence = 0.7 if _looks_generated(decoded) else 0.5
         yield m.start("pw"), m.end("pw"), "url-credentials", confidence, KINDS["url-credentials"]
 
 
