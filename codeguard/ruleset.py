@@ -318,8 +318,9 @@ def build_rule(path: Path, data: dict[str, Any]) -> Rule:
                 _compile(where, "match.python-return.matches", spec["matches"], 0)
             extra["returns"] = spec
         elif kind == "python-decorator":
-            if "function-lacks" in spec:
-                _compile(where, "match.python-decorator.function-lacks", spec["function-lacks"], 0)
+            for name in ("function-lacks", "decorator-matches", "module-matches", "module-lacks"):
+                if name in spec:
+                    _compile(where, f"match.python-decorator.{name}", spec[name], 0)
             extra["decorator"] = spec
         elif kind == "python-compare":
             for name in ("operand-matches", "other-not-matches", "origin-matches"):

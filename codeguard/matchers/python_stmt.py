@@ -93,8 +93,10 @@ def _origin(unit: Unit, side: ast.AST, scope: Any) -> str:
 
 
 def decorators(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
-    """`@csrf_exempt def view(request): ...`, judged with the function it decorates."""
+    """`@csrf_exempt def view(request): ...`, judged with the function it decorates (and,
+    when the rule asks, the module around it)."""
     resolver = unit.resolver
+    rules = [r for r in rules if _module_allows(unit, r.decorator or {})]
     for node, scope in resolver.decorated:
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
@@ -104,10 +106,20 @@ def decorators(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
                 spec = rule.decorator or {}
                 if not (names & set(spec["decorator"]) or last in spec.get("method", ())):
                     continue
+                wanted = spec.get("decorator-matches")
+                if wanted and not re.search(wanted, unit.segment(decorator)):
+                    continue
                 lacks = spec.get("function-lacks")
                 if lacks and re.search(lacks, _with_decorators(unit, node)):
                     continue
                 yield _hit(rule.id, unit, decorator, (("match", unit.segment(decorator)),))
+
+
+def _module_allows(unit: Unit, spec: dict[str, Any]) -> bool:
+    needed, barred = spec.get("module-matches"), spec.get("module-lacks")
+    if needed and not re.search(needed, unit.source):
+        return False
+    return not (barred and re.search(barred, unit.source))
 
 
 def handler_returns(unit: Unit, rules: list[Rule]) -> Iterator[Hit]:
