@@ -866,7 +866,10 @@ _STR_METHODS = frozenset({"lower", "upper", "casefold", "title"})
 
 
 def is_user_number(value: object) -> bool:
-    """A number the client picks (`limit: int` of a handler), or any input."""
+    """A number the client picks (`limit: int` of a handler), or any input; in a shape
+    (`(n, n)`), any of its parts."""
+    if isinstance(value, (tuple, list)):
+        return any(is_user_number(v) for v in value)
     return is_tainted(value) or (isinstance(value, str) and f"{UNKNOWN_OPEN}count:" in value)
 
 

@@ -103,6 +103,31 @@ def _known(value: object) -> bool:
     )
 
 
+_NUMBER_TYPES = frozenset({"builtins.int", "builtins.float"})
+
+
+def _number_from_input(c: Call, node: ast.expr, depth: int = 0) -> bool:
+    """`int(request.args["n"])`, directly, through a name or inside `(n, n)`: the value
+    resolves to a plain number (it cannot inject), but the client chose it."""
+    resolver = c.unit.resolver
+    if depth > 3:
+        return False
+    if isinstance(node, (ast.Tuple, ast.List)):
+        return any(_number_from_input(c, e, depth + 1) for e in node.elts[:8])
+    if isinstance(node, ast.Name):
+        return any(
+            isinstance(b, ast.expr) and _number_from_input(c, b, depth + 1)
+            for b in resolver.bindings_of(node.id, c.scope)[:4]
+        )
+    if (
+        isinstance(node, ast.Call)
+        and node.args
+        and (resolver.qualnames(node.func, c.scope) & _NUMBER_TYPES)
+    ):
+        return any(is_tainted(v) for v in resolver.values(node.args[0], c.scope))
+    return False
+
+
 def holds(c: Call, pred: ArgPredicate, paths: Paths) -> bool:
     """Whether the argument a predicate names satisfies it (with `any`: some argument)."""
     func = c.node.func
@@ -133,7 +158,11 @@ def _value_holds(c: Call, node: ast.expr, pred: ArgPredicate, paths: Paths) -> b
         return False
     if kind == "tainted" and not any(is_tainted(v) for v in values):
         return False
-    if kind == "user-number" and not any(is_user_number(v) for v in values):
+    if (
+        kind == "user-number"
+        and not any(is_user_number(v) for v in values)
+        and not _number_from_input(c, node)
+    ):
         return False
     if kind == "interpolated" and not resolver.interpolated(node, c.scope):
         return False
