@@ -195,11 +195,48 @@ def _resource() -> Any:
     return Resource.create(attributes)
 
 
+def _protocol(signal: str) -> str:
+    env = os.environ
+    chosen = env.get(f"OTEL_EXPORTER_OTLP_{signal}_PROTOCOL") or env.get(
+        "OTEL_EXPORTER_OTLP_PROTOCOL", ""
+    )
+    return chosen.strip().lower() or "http/protobuf"
+
+
+def _exporters() -> tuple[Any, Any]:
+    """The span and metric exporter classes for OTEL_EXPORTER_OTLP_PROTOCOL."""
+    protocols = {_protocol("TRACES"), _protocol("METRICS")}
+    if protocols == {"http/protobuf"}:
+        from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter, OTLPMetricExporter
+    if protocols == {"grpc"}:
+        import importlib
+
+        base = "opentelemetry.exporter.otlp.proto.grpc"
+        try:
+            traces = importlib.import_module(f"{base}.trace_exporter")
+            metrics = importlib.import_module(f"{base}.metric_exporter")
+        except ImportError:
+            raise _Unusable(
+                "OTEL_EXPORTER_OTLP_PROTOCOL is grpc: pip install"
+                " opentelemetry-exporter-otlp-proto-grpc (or use http/protobuf)"
+            ) from None
+        return traces.OTLPSpanExporter, metrics.OTLPMetricExporter
+    raise _Unusable(
+        f"OTEL_EXPORTER_OTLP_PROTOCOL {' and '.join(sorted(protocols))}: codeguard sends"
+        " http/protobuf or grpc, one for both signals"
+    )
+
+
+class _Unusable(Exception):
+    """The environment asks for an export codeguard cannot make: one note, no retry."""
+
+
 def _send(doc: Doc) -> list[str]:
     import logging
 
-    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.metrics import MeterProvider
     from opentelemetry.sdk.metrics.export import InMemoryMetricReader
     from opentelemetry.sdk.metrics.export import MetricExportResult
@@ -216,6 +253,10 @@ def _send(doc: Doc) -> list[str]:
         def emit(self, record: logging.LogRecord) -> None:
             messages.append(record.getMessage().splitlines()[0][:MAX_TEXT])
 
+    try:
+        span_class, metric_class = _exporters()
+    except _Unusable as exc:
+        return [str(exc)]
     resource = _resource()
     spans = InMemorySpanExporter()
     tracer_provider = TracerProvider(resource=resource)
@@ -233,13 +274,13 @@ def _send(doc: Doc) -> list[str]:
     propagate, otel_log.propagate = otel_log.propagate, False
     problems: list[str] = []
     try:
-        span_exporter = OTLPSpanExporter(timeout=_timeout("TRACES"))
+        span_exporter = span_class(timeout=_timeout("TRACES"))
         if span_exporter.export(spans.get_finished_spans()) is not SpanExportResult.SUCCESS:
             problems.append("traces: " + ("; ".join(messages) or "not accepted"))
-        span_exporter.shutdown()  # type: ignore[no-untyped-call]
+        span_exporter.shutdown()
         messages.clear()
         data = reader.get_metrics_data()
-        metric_exporter = OTLPMetricExporter(timeout=_timeout("METRICS"))
+        metric_exporter = metric_class(timeout=_timeout("METRICS"))
         if data is not None and metric_exporter.export(data) is not MetricExportResult.SUCCESS:
             problems.append("metrics: " + ("; ".join(messages) or "not accepted"))
         metric_exporter.shutdown()

@@ -238,3 +238,31 @@ def test_the_detached_exporter_refuses_what_is_not_a_document(tmp_path: Path) ->
         check=False, env={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:9", "PATH": ""},
     )  # fmt: skip
     assert proc.returncode == 2 and proc.stdout == b""
+
+
+@pytest.mark.parametrize(
+    ("protocol", "words"),
+    [
+        ("grpc", "pip install opentelemetry-exporter-otlp-proto-grpc"),
+        ("http/json", "codeguard sends http/protobuf or grpc"),
+    ],
+)
+def test_a_protocol_it_cannot_send_is_one_note_and_no_request(
+    receiver: OTLPReceiver, tmp_path: Path, protocol: str, words: str
+) -> None:
+    import importlib.util
+
+    if protocol == "grpc" and importlib.util.find_spec("opentelemetry.exporter.otlp.proto.grpc"):
+        pytest.skip("the gRPC exporter is installed here")
+    env = _env(receiver, tmp_path, OTEL_EXPORTER_OTLP_PROTOCOL=protocol)
+    result = run_cli("scan", "--command", DESTRUCTIVE, cwd=tmp_path, env=env)
+    assert result.code == 1
+    (note,) = [line for line in result.err.splitlines() if "OpenTelemetry" in line]
+    assert note.startswith("codeguard: note: OpenTelemetry export failed: ") and words in note
+    assert receiver.received == []
+
+
+def test_the_http_protocol_named_explicitly_is_sent(receiver: OTLPReceiver, tmp_path: Path) -> None:
+    env = _env(receiver, tmp_path, OTEL_EXPORTER_OTLP_PROTOCOL="http/protobuf")
+    assert run_cli("scan", "--command", DESTRUCTIVE, cwd=tmp_path, env=env).code == 1
+    assert len(_runs(receiver)) == 1
