@@ -140,6 +140,29 @@ def test_deleting_a_guard_is_blamed_for_the_unchanged_line_it_exposed() -> None:
     assert "rewrote the code it depends on" in found.message
 
 
+ALLOW_LIST_GUARD = [
+    " def export():",
+    '     table = request.args["table"]',
+    "-    if table not in EXPORTABLE:",
+    "-        abort(400)",
+    '     return conn.execute(f"SELECT * FROM {table}").fetchall()',
+]
+
+
+def test_deleting_an_allow_list_check_is_blamed_and_keeping_it_is_quiet() -> None:
+    (found,) = scan_patch(patch("app/export.py", "@@ -10,5 +10,3 @@", ALLOW_LIST_GUARD))
+    assert (found.rule_id, found.start.line, found.exposed) == ("CG501", 12, True)
+    # the same function with its guard, as an added hunk: EXPORTABLE is out of sight,
+    # its members unknown, but a name checked against it is one of them
+    kept = [("+" + line[1:]) for line in ALLOW_LIST_GUARD]
+    assert scan_patch(patch("app/export.py", "@@ -10,0 +10,5 @@", kept), filter="all") == []
+    # a guard on another name clears nothing
+    other = [line.replace("if table not in", "if fmt not in") for line in kept]
+    assert [f.rule_id for f in scan_patch(patch("app/export.py", "@@ -10,0 +10,5 @@", other))] == [
+        "CG501"
+    ]
+
+
 def test_deleting_something_else_does_not_blame_an_old_flaw() -> None:
     lines = [
         " def download():",

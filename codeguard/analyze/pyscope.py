@@ -565,6 +565,67 @@ class Resolver:
             return [v for e in node.values for v in self.values(e, sc, depth + 1)]
         return [UNKNOWN]
 
+    def _allow_listed(self, node: ast.Name, sc: Scope, depth: int) -> list[object] | None:
+        """After `if kind not in ALLOWED: abort(400)` (or raise, return) earlier in the
+        function, `kind` is one of ALLOWED's constant members: those are its values."""
+        func = sc.node
+        if sc.kind != "function" or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        for statement in func.body:
+            if statement.lineno >= node.lineno:
+                return None
+            test = statement.test if isinstance(statement, ast.If) else None
+            if (
+                isinstance(statement, ast.If)
+                and not statement.orelse
+                and isinstance(test, ast.Compare)
+                and isinstance(test.left, ast.Name)
+                and test.left.id == node.id
+                and len(test.ops) == 1
+                and isinstance(test.ops[0], ast.NotIn)
+                and _exits(statement.body)
+            ):
+                allowed = test.comparators[0]
+                members = self._constant_members(allowed, sc, depth)
+                if members:
+                    return members
+                # a constant by name (`EXPORTABLE`, `settings.ALLOWED_TABLES`) defined out of
+                # sight (another module, or outside the hunk): one of its members, unknown
+                last = (
+                    allowed.attr
+                    if isinstance(allowed, ast.Attribute)
+                    else (allowed.id if isinstance(allowed, ast.Name) else "")
+                )
+                if last.isupper():
+                    return [ALLOW_LISTED]
+        return None
+
+    def _constant_members(self, node: ast.AST, sc: Scope, depth: int) -> list[object]:
+        """The string members of a literal set, list, tuple or dict (its keys), directly,
+        through `frozenset(...)` or through a name bound once to one; [] otherwise."""
+        if depth > 4:
+            return []
+        if isinstance(node, ast.Name):
+            bound = self.bindings_of(node.id, sc)
+            return self._constant_members(bound[0], sc, depth + 1) if len(bound) == 1 else []
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and len(node.args) == 1:
+            if node.func.id in ("frozenset", "set", "tuple", "list"):
+                return self._constant_members(node.args[0], sc, depth + 1)
+            return []
+        elements = (
+            node.keys
+            if isinstance(node, ast.Dict)
+            else node.elts
+            if isinstance(node, (ast.Set, ast.List, ast.Tuple))
+            else []
+        )
+        if not elements or not all(
+            isinstance(e, ast.Constant) and isinstance(e.value, str) for e in elements
+        ):
+            return []
+        members: list[object] = [e.value for e in elements if isinstance(e, ast.Constant)]
+        return members[:MAX_VALUES]
+
     def _fstring(self, node: ast.JoinedStr, sc: Scope, depth: int) -> list[object]:
         results: list[object] = [""]
         for part in node.values:
@@ -582,6 +643,9 @@ class Resolver:
         return list(results)
 
     def _name_values(self, node: ast.Name, sc: Scope, depth: int) -> list[object]:
+        allowed = self._allow_listed(node, sc, depth)
+        if allowed is not None:
+            return allowed
         found = self._lookup(node.id, sc)
         if found is None:
             return [UNKNOWN]
@@ -863,6 +927,22 @@ def _known(value: object) -> bool:
 
 _FILE_READS = frozenset({"read_bytes", "read_text"})
 _STR_METHODS = frozenset({"lower", "upper", "casefold", "title"})
+
+
+# the value of a name checked against an allow-list whose members are out of sight
+ALLOW_LISTED = "allow-listed"
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """A block that leaves the function: raise, return, or `abort(...)` / `sys.exit(...)`."""
+    last = body[-1] if body else None
+    if isinstance(last, (ast.Raise, ast.Return)):
+        return True
+    if isinstance(last, ast.Expr) and isinstance(last.value, ast.Call):
+        func = last.value.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        return name in ("abort", "exit", "fail")
+    return False
 
 
 def is_user_number(value: object) -> bool:
