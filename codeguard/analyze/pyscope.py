@@ -208,6 +208,8 @@ class Resolver:
         # computed reads as unknown, which also ends cycles (`x = x + 1`).
         self._values_memo: dict[tuple[int, int], list[object]] = {}
         self._names_memo: dict[tuple[int, int], set[str]] = {}
+        # function -> its allow-list checks: (line, name checked, the allow-list)
+        self._guards: dict[int, list[tuple[int, str, ast.expr]]] = {}
         self.module = Scope(tree, None, "module")
         self.scopes[id(tree)] = self.module
         # every call (comparison, assignment) with the scope it is evaluated in, found
@@ -571,21 +573,13 @@ class Resolver:
         func = sc.node
         if sc.kind != "function" or not isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
-        for statement in func.body:
-            if statement.lineno >= node.lineno:
+        guards = self._guards.get(id(func))
+        if guards is None:
+            guards = self._guards[id(func)] = _allow_list_guards(func)
+        for line, name, allowed in guards:
+            if line >= node.lineno:
                 return None
-            test = statement.test if isinstance(statement, ast.If) else None
-            if (
-                isinstance(statement, ast.If)
-                and not statement.orelse
-                and isinstance(test, ast.Compare)
-                and isinstance(test.left, ast.Name)
-                and test.left.id == node.id
-                and len(test.ops) == 1
-                and isinstance(test.ops[0], ast.NotIn)
-                and _exits(statement.body)
-            ):
-                allowed = test.comparators[0]
+            if name == node.id:
                 members = self._constant_members(allowed, sc, depth)
                 if members:
                     return members
@@ -927,6 +921,25 @@ def _known(value: object) -> bool:
 
 _FILE_READS = frozenset({"read_bytes", "read_text"})
 _STR_METHODS = frozenset({"lower", "upper", "casefold", "title"})
+
+
+def _allow_list_guards(
+    func: ast.FunctionDef | ast.AsyncFunctionDef,
+) -> list[tuple[int, str, ast.expr]]:
+    """`if NAME not in ALLOWED: <leave>` among a function's top-level statements."""
+    out = []
+    for statement in func.body:
+        if not isinstance(statement, ast.If) or statement.orelse or not _exits(statement.body):
+            continue
+        test = statement.test
+        if (
+            isinstance(test, ast.Compare)
+            and isinstance(test.left, ast.Name)
+            and len(test.ops) == 1
+            and isinstance(test.ops[0], ast.NotIn)
+        ):
+            out.append((statement.lineno, test.left.id, test.comparators[0]))
+    return out
 
 
 # the value of a name checked against an allow-list whose members are out of sight
