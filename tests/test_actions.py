@@ -32,6 +32,7 @@ ACTION = ROOT / "action.yml"
 OWN_WORKFLOW = ROOT / ".github" / "workflows" / "codeguard.yml"
 EXAMPLE = ROOT / "examples" / "github" / "codeguard.yml"
 EXAMPLE_POST = ROOT / "examples" / "github" / "codeguard-post.yml"
+SELFTEST = ROOT / "examples" / "github" / "codeguard-selftest.yml"
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml")) + sorted(
     (ROOT / "examples" / "github").glob("*.yml")
 )
@@ -94,13 +95,20 @@ def _walk(node: Any, keys: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ..
         yield keys, node
 
 
+def _uses_the_action(path: Path) -> bool:
+    return any(
+        str(step.get("uses", "")).startswith(("./", "codeguard-dev/codeguard@"))
+        for _, step in _steps(path)
+    )
+
+
 def _gate_workflows() -> list[Path]:
-    return [p for p in WORKFLOWS if "pull_request" in _triggers(_load(p))]
+    return [p for p in WORKFLOWS if "pull_request" in _triggers(_load(p)) and _uses_the_action(p)]
 
 
 def test_the_files_exist() -> None:
     assert ACTION.is_file()
-    assert {OWN_WORKFLOW, EXAMPLE, EXAMPLE_POST} <= set(WORKFLOWS)
+    assert {OWN_WORKFLOW, EXAMPLE, EXAMPLE_POST, SELFTEST} <= set(WORKFLOWS)
 
 
 # --- actionlint ----------------------------------------------------------------------
@@ -301,8 +309,19 @@ def test_no_pull_request_target_anywhere(path: Path) -> None:
 
 def test_only_pull_request_and_workflow_run_trigger_workflows() -> None:
     for path in WORKFLOWS:
+        if not _uses_the_action(path):
+            continue  # the selftest: read-only, nothing to publish
         triggers = set(_triggers(_load(path)))
         assert triggers in ({"pull_request"}, {"workflow_run"}), path
+
+
+def test_the_selftest_example_is_read_only_and_fails_on_drift() -> None:
+    doc = _load(SELFTEST)
+    assert doc["permissions"] == {"contents": "read"}
+    assert not _uses_the_action(SELFTEST)
+    assert {"pull_request", "push", "schedule"} <= set(_triggers(doc))
+    (run,) = [s for _, s in _steps(SELFTEST) if "codeguard selftest" in str(s.get("run", ""))]
+    assert run["shell"] == "bash"  # -eo pipefail: `| tee` keeps selftest's exit status
 
 
 @pytest.mark.parametrize("path", ALL_FILES, ids=lambda p: str(p.relative_to(ROOT)))
