@@ -388,3 +388,17 @@ def test_github_being_down_is_reported_not_crashed(tmp_path: Path) -> None:
         assert "GitHub" in result.err and "internal error" not in result.err
     finally:
         pr.fake.stop()
+
+
+def test_a_5xx_after_github_made_a_comment_does_not_post_it_twice(blocked: PR) -> None:
+    # GitHub creates the comment, then answers 502 (a timeout at its edge): PyGithub would
+    # retry the POST and post the same comment again
+    blocked.fake.fail_next("POST", r"/pulls/1/comments$", 502, apply=True)
+    result = blocked.scan()
+    assert result.code == 1  # the verdict stands
+    assert len(blocked.fake.repo.review_comments) == 1
+    assert len(blocked.fake.calls("POST", r"/pulls/1/comments$")) == 1
+    assert "GitHub" in result.err and "Traceback" not in result.err
+    assert blocked.scan().code == 1  # the next run finds it by its marker
+    assert len(blocked.fake.repo.review_comments) == 1
+    assert len(blocked.fake.repo.issue_comments) == 1  # and posts the summary it missed

@@ -17,6 +17,7 @@ PyGithub's retry policy, configured here.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
@@ -81,7 +82,6 @@ def client(actions: Actions) -> Any:
 def client_for(api_url: str, token: str) -> Any:
     from github import Auth
     from github import Github
-    from github import GithubRetry
 
     write_gap = float(os.environ.get("CODEGUARD_GITHUB_WRITE_INTERVAL", "1.0"))
     return Github(
@@ -92,10 +92,35 @@ def client_for(api_url: str, token: str) -> Any:
         # GitHub's secondary limits: honour retry-after / x-ratelimit-reset, back off,
         # give up after a few tries rather than hammering
         # an exhausted hourly limit raises instead of sleeping up to an hour
-        retry=GithubRetry(total=4, backoff_factor=1.0, max_rate_limit_wait=60),
+        retry=_retry(total=4, backoff_factor=1.0, max_rate_limit_wait=60),
         seconds_between_requests=None,
         seconds_between_writes=write_gap or None,
     )
+
+
+# POSTs that create a comment, a reply or a review
+_CREATES = re.compile(r"/(?:comments|replies|reviews)$")
+
+
+def _retry(**settings: Any) -> Any:
+    """PyGithub's retry (rate limits, 5xx), except a 5xx answering a POST that creates a
+    comment or review: GitHub may have made it before failing, and another try would post
+    it twice (the next run finds the one made, by its marker)."""
+    from github import GithubRetry
+    from urllib3.exceptions import MaxRetryError
+
+    class OnceForCreates(GithubRetry):
+        def increment(self, method: Any = None, url: Any = None, *args: Any, **kw: Any) -> Any:
+            response = kw.get("response", args[0] if args else None)
+            status = getattr(response, "status", 0) or 0
+            path = str(url or "").split("?", 1)[0]
+            if method == "POST" and status >= 500 and _CREATES.search(path):
+                reason = RuntimeError(f"HTTP {status} to a POST that creates {path}")
+                pool: Any = kw.get("_pool")
+                raise MaxRetryError(pool, str(url), reason)
+            return super().increment(method, url, *args, **kw)
+
+    return OnceForCreates(**settings)
 
 
 def publish(
