@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.conftest import Result
 from tests.conftest import run_cli
+from tests.local_server import closed_port_url
 from tests.test_pr_gate import BOT
 from tests.test_pr_gate import PR
 from tests.test_pr_gate import REPO
@@ -94,6 +95,8 @@ def test_bad_requests_are_one_line_errors(tmp_path: Path) -> None:
             ((), {"GITHUB_TOKEN": "", "GH_TOKEN": ""}, "set GITHUB_TOKEN"),
             (("abc123",), {}, "give no FINGERPRINT"),
             (("--repo", "octo-org/missing"), {}, "GitHub answered 404"),
+            # nothing listens there: PyGithub's retries run out (~15 s), then one line
+            ((), {"GITHUB_API_URL": closed_port_url()}, "could not be reached"),
         ]:
             result = _import(pr, *args, **env)
             assert result.code == 2, (args, result.err)

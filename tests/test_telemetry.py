@@ -4,7 +4,6 @@ spans and metrics a collector gets, what never leaves, and that export never dec
 from __future__ import annotations
 
 import json
-import socket
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from tests.conftest import run_cli
 from tests.fake_openai import FakeOpenAI
 from tests.fake_openai import answer
 from tests.fake_openai import finding
+from tests.local_server import closed_port_url
 from tests.otlp_receiver import OTLPReceiver
 from tests.otlp_receiver import running
 
@@ -167,12 +167,6 @@ def test_a_hook_answers_first_and_exports_from_a_detached_process(
     assert b"postgresql" not in receiver.raw()
 
 
-def _closed_port() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
-
-
 @pytest.mark.parametrize("status", [None, 400])
 def test_a_collector_that_is_down_or_refuses_changes_no_verdict(
     tmp_path: Path, status: int | None
@@ -189,7 +183,7 @@ def test_a_collector_that_is_down_or_refuses_changes_no_verdict(
         return block.code, clean.code, block.err
 
     if status is None:
-        block, clean, err = scan(_closed_port())
+        block, clean, err = scan(closed_port_url())
     else:
         for receiver in running(status):
             block, clean, err = scan(receiver.endpoint)

@@ -44,6 +44,7 @@ class Votes:
 def collect(api_url: str, token: str, repo_name: str, number: int, bot: str) -> Votes:
     """Every 👍/👎 by a writer on codeguard's review comments of pull request `number`."""
     from github import GithubException
+    from requests.exceptions import RequestException
 
     from codeguard.github.publish import api_message
     from codeguard.github.publish import client_for
@@ -83,6 +84,11 @@ def collect(api_url: str, token: str, repo_name: str, number: int, bot: str) -> 
         raise InputError(
             f"GitHub answered {exc.status} reading {repo_name}#{number}'s comments"
             f" ({api_message(exc)})"
+        ) from None
+    except RequestException as exc:  # retries ran out, or the network failed
+        raise InputError(
+            f"GitHub at {api_url} could not be reached to read {repo_name}#{number}'s"
+            f" comments ({type(exc).__name__})"
         ) from None
     return out
 
