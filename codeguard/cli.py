@@ -601,7 +601,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.subcommand in ("stats", "feedback", "runs", "trace"):
             from codeguard.audit import commands
 
-            return int(getattr(commands, args.subcommand)(args))
+            return commands.run(args)
         if args.subcommand == "selftest":
             from codeguard.selftest import main as selftest_main
 

@@ -248,3 +248,16 @@ def test_the_size_bound_drops_the_oldest_runs_first(tmp_path: Path) -> None:
         assert orphans == 0
         assert log.prune(retention_days=90, max_mb=1) == 0  # under the bound now
         assert log.prune(retention_days=90, max_mb=0) == 0  # 0: no bound
+
+
+def test_a_log_sqlite_cannot_read_is_a_one_line_error(tmp_path: Path) -> None:
+    db = tmp_path / "audit.db"
+    db.write_bytes(b"not a database, " * 64)
+    env = {"CODEGUARD_AUDIT_DB": str(db)}
+    for args in (["stats"], ["runs"], ["trace", "abc"], ["feedback", "abc", "--true-positive"]):
+        result = run_cli(*args, cwd=tmp_path, env=env)
+        assert result.code == 2, (args, result.err)
+        (line,) = result.err.strip().splitlines()
+        assert line.startswith("codeguard: error: the audit log cannot be read") and str(db) in line
+    # scanning still answers; the log's failure is a note
+    assert run_cli("scan", "--command", "rm -rf /", cwd=tmp_path, env=env).code == 1

@@ -7,6 +7,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -17,6 +18,7 @@ from codeguard.audit.stats import compute
 from codeguard.audit.store import AuditLog
 from codeguard.config import load_config
 from codeguard.errors import EXIT_PASS
+from codeguard.errors import CodeguardError
 from codeguard.errors import InputError
 from codeguard.errors import UsageError
 
@@ -29,6 +31,22 @@ def seconds(text: str) -> int:
     if m is None:
         raise UsageError(f"--since {text!r}: expected a number and d, h or m (30d, 12h)")
     return int(m.group(1)) * _UNIT[m.group(2)]
+
+
+def run(args: argparse.Namespace) -> int:
+    """`stats`, `feedback`, `runs` or `trace`; a log SQLite cannot read is one line, exit 2."""
+    command = {"stats": stats, "feedback": feedback, "runs": runs, "trace": trace}
+    try:
+        return int(command[args.subcommand](args))
+    except sqlite3.DatabaseError as exc:
+        raise InputError(f"the audit log cannot be read ({exc}): {_path(args)}") from None
+
+
+def _path(args: argparse.Namespace) -> str:
+    try:
+        return str(location(load_config(Path.cwd(), getattr(args, "config", None))))
+    except CodeguardError:
+        return "(its location could not be worked out)"
 
 
 def _open(args: argparse.Namespace, create: bool = False) -> AuditLog:
