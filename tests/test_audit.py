@@ -160,6 +160,9 @@ def test_runs_and_trace_show_what_decided(tmp_path: Path) -> None:
     assert run_cli("runs", "--surface", "hook:codex", cwd=tmp_path, env=env).out == ""
     bad = run_cli("runs", "--since", "a week", cwd=tmp_path, env=env)
     assert bad.code == 2 and "--since 'a week'" in bad.err
+    for z in ("-1", "0", "nan"):
+        bad = run_cli("stats", "--drift-z", z, cwd=tmp_path, env=env)
+        assert bad.code == 2 and "expected a positive number" in bad.err, z
 
 
 def test_stats_html_is_self_contained(tmp_path: Path) -> None:

@@ -65,6 +65,8 @@ def _open(args: argparse.Namespace, create: bool = False) -> AuditLog:
 
 
 def stats(args: argparse.Namespace) -> int:
+    if not args.drift_z > 0:  # also refuses nan
+        raise UsageError(f"--drift-z {args.drift_z}: expected a positive number (3.0 by default)")
     until = time.time()
     with _open(args) as log:
         result = compute(log.db, until - seconds(args.since), until, args.by, args.drift_z)
