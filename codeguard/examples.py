@@ -14,13 +14,8 @@ from codeguard.ruleset import Rule
 from codeguard.ruleset import split_markers
 
 
-def check_example(
-    rule: Rule, example: Example, rules: list[Rule], config: Config | None = None
-) -> list[Finding]:
-    """Findings of the whole pipeline on one example scanned as a wholly added file."""
-    from codeguard import pipeline
-    from codeguard.stages import STAGES
-
+def example_changes(example: Example) -> ChangeSet:
+    """An example as the pipeline sees it: a wholly added file, or a command."""
     code, _ = split_markers(example.code)
     change = FileChange(
         path=example.path,
@@ -29,12 +24,22 @@ def check_example(
         wholly_added=True,
         is_command=example.path == COMMAND_PATH,
     )
+    return ChangeSet((change,), source="example")
+
+
+def check_example(
+    rule: Rule, example: Example, rules: list[Rule], config: Config | None = None
+) -> list[Finding]:
+    """Findings of the whole pipeline on one example scanned as a wholly added file."""
+    from codeguard import pipeline
+    from codeguard.stages import STAGES
+
     base = config or Config()
     # examples test codeguard's own rules; bandit's findings are not theirs to expect
     base = dataclasses.replace(
         base, select=(), ignore=(), per_file_ignores=(), preview=True, bandit=False
     )
-    report = pipeline.run(base, ChangeSet((change,), source="example"), rules, STAGES)
+    report = pipeline.run(base, example_changes(example), rules, STAGES)
     failures = "; ".join(f"{x.stage}: {x.message}" for x in report.failures)
     if failures:
         raise AssertionError(f"{rule.id} example: stage failed: {failures}")

@@ -366,6 +366,7 @@ def check_examples(config: Config, rules: list[Rule]) -> list[Result]:
     """Each live rule's examples under the live configuration (bandit aside: its findings
     are not the examples' to expect, and it would cost a process per example)."""
     from codeguard import pipeline
+    from codeguard.examples import example_changes
     from codeguard.stages import STAGES
 
     base = deterministic(config).replace(bandit=False)
@@ -379,7 +380,7 @@ def check_examples(config: Config, rules: list[Rule]) -> list[Result]:
         for kind, i, example in cases:
             ident = f"{rule.id}/{kind}[{i}]"
             shape = "command" if example.path == COMMAND_PATH else "file"
-            code, expected = split_markers(example.code)
+            _, expected = split_markers(example.code)
             expect = "finding" if kind == "bad" else "no-finding"
             off = _not_applicable(config, live, rule, example.path, expected)
             if off is not None:
@@ -387,14 +388,7 @@ def check_examples(config: Config, rules: list[Rule]) -> list[Result]:
                     Result("example", ident, shape, example.path, expect, "skipped", False, off)
                 )
                 continue
-            change = FileChange(
-                path=example.path,
-                status="added",
-                post_image=code,
-                wholly_added=True,
-                is_command=example.path == COMMAND_PATH,
-            )
-            report = pipeline.run(base, ChangeSet((change,), source="example"), rules, STAGES)
+            report = pipeline.run(base, example_changes(example), rules, STAGES)
             results.append(
                 _judge_example(rule, ident, shape, example.path, expect, expected, report)
             )
